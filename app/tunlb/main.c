@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tunlb: CLI, EAL initialisation, wiring of the modules, signals, the control
+ * loop on the main lcore and orderly shutdown. The only file that may exit
+ * the process (design.md section 2; CLI contract in section 3).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "tlb_config.h"
+#include "tlb_log.h"
+#include "tlb_port.h"
+#include "tlb_snapshot.h"
+#include "tlb_stats.h"
+#include "tlb_worker.h"
+
+#define DEFAULT_CONFIG "config/tunlb.yaml"
+#define CONTROL_PERIOD_US 1000		/* control loop tick on the main lcore */
+#define POLL_TICK_ITERS 256		/* single-lcore mode: control tick every N polls */
+
+struct app_opts {
+	const char *config;
+	const char *stats_out;
+	uint64_t idle_exit_ms;		/* 0 = off */
+};
+
+/* Set by the signal handler, read by the control loop. Lock-free, so async-signal-safe. */
+static atomic_bool stop_requested;
+static atomic_bool reload_requested;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_store_explicit(&reload_requested, true, memory_order_relaxed);
+	else
+		atomic_store_explicit(&stop_requested, true, memory_order_relaxed);
+}
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [EAL options] -- [-c FILE] [--idle-exit MS] [--stats-out FILE]\n"
+		"       %s --check-config FILE\n"
+		"  -c, --config FILE    YAML config (default %s)\n"
+		"  --idle-exit MS       exit once no packet arrived on any port for MS ms\n"
+		"  --stats-out FILE     write the final counters as JSON at exit\n"
+		"  --check-config FILE  validate FILE without starting DPDK; exit 0 or 1\n",
+		prog, prog, DEFAULT_CONFIG);
+}
+
+/* Load and validate; on failure print FILE:LINE:COL lines to stderr. */
+static struct tlb_config *
+load_config(const char *path)
+{
+	struct tlb_config_errors *errs = calloc(1, sizeof(*errs));
+	struct tlb_config *cfg = NULL;
+
+	if (errs == NULL)
+		return NULL;
+	if (tlb_config_load(path, &cfg, errs) != 0) {
+		tlb_config_errors_print(errs, path, stderr);
+		cfg = NULL;
+	}
+	free(errs);
+	return cfg;
+}
+
+static int
+check_config(const char *path)
+{
+	struct tlb_config *cfg = load_config(path);
+
+	if (cfg == NULL)
+		return 1;
+	printf("%s: ok (%u services, %u ports)\n", path, cfg->n_services, cfg->n_ports);
+	tlb_config_free(cfg);
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct app_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "stats-out", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->config = DEFAULT_CONFIG;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'i':
+			errno = 0;
+			o->idle_exit_ms = strtoull(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '-' || optarg[0] == '\0') {
+				fprintf(stderr, "--idle-exit: '%s' is not a number of milliseconds\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case 's':
+			o->stats_out = optarg;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(0);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One worker per EAL worker lcore; with none, the main lcore is the only worker. */
+static int
+create_workers(struct tlb_dp *dp)
+{
+	unsigned int lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		dp->workers[dp->n_workers] = tlb_worker_create(dp, lcore, (uint16_t)dp->n_workers);
+		if (dp->workers[dp->n_workers] == NULL)
+			return -ENOMEM;
+		dp->n_workers++;
+	}
+	if (dp->n_workers == 0) {
+		dp->workers[0] = tlb_worker_create(dp, rte_get_main_lcore(), 0);
+		if (dp->workers[0] == NULL)
+			return -ENOMEM;
+		dp->n_workers = 1;
+	}
+	return 0;
+}
+
+static int
+create_rcu(struct tlb_dp *dp)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+
+	dp->qsv = rte_zmalloc("tlb_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsv == NULL)
+		return -ENOMEM;
+	return rte_rcu_qsbr_init(dp->qsv, dp->n_workers);
+}
+
+/* True once no worker received anything for idle_ms. Partner: the workers' relaxed stores. */
+static bool
+idle_expired(const struct tlb_dp *dp, uint64_t idle_ms)
+{
+	uint64_t last = 0, now = rte_rdtsc();
+	uint32_t i;
+
+	if (idle_ms == 0)
+		return false;
+	for (i = 0; i < dp->n_workers; i++) {
+		uint64_t t = atomic_load_explicit(&dp->workers[i]->last_rx_tsc,
+						  memory_order_relaxed);
+
+		if (t > last)
+			last = t;
+	}
+	return now > last && (now - last) / (rte_get_tsc_hz() / 1000) >= idle_ms;
+}
+
+/* Control work between polls: signals and idle exit. Returns true to stop. */
+static bool
+control_tick(const struct tlb_dp *dp, const struct app_opts *o)
+{
+	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed))
+		TLB_LOG(WARNING, main, "SIGHUP: live reload is not available in this build; "
+			"restart tunlb to apply %s", o->config);
+	if (atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
+		TLB_LOG(INFO, main, "signal received: stopping");
+		return true;
+	}
+	if (idle_expired(dp, o->idle_exit_ms)) {
+		TLB_LOG(INFO, main, "no packet for %" PRIu64 " ms: stopping", o->idle_exit_ms);
+		return true;
+	}
+	return false;
+}
+
+static void
+run(struct tlb_dp *dp, const struct app_opts *o)
+{
+	uint32_t i;
+
+	if (rte_lcore_count() == 1) {
+		/* Single lcore: the main lcore polls and does the control work in between. */
+		struct tlb_worker *w = dp->workers[0];
+		uint32_t iter = 0;
+
+		tlb_worker_online(w);
+		for (;;) {
+			uint32_t got = tlb_worker_iter(w);
+
+			if ((got == 0 || ++iter % POLL_TICK_ITERS == 0) && control_tick(dp, o))
+				break;
+		}
+		tlb_worker_flush(w);
+		tlb_worker_offline(w);
+		return;
+	}
+	for (i = 0; i < dp->n_workers; i++)
+		rte_eal_remote_launch(tlb_worker_main, dp->workers[i], dp->workers[i]->lcore_id);
+	while (!control_tick(dp, o))
+		rte_delay_us_sleep(CONTROL_PERIOD_US);
+	/* Partner: the acquire load in tlb_worker_main(). */
+	atomic_store_explicit(&dp->stop, true, memory_order_release);
+	rte_eal_mp_wait_lcore();
+}
+
+static int
+write_stats(const char *path, const struct tlb_dp *dp, const struct tlb_snapshot *snap)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (f == NULL) {
+		TLB_LOG(ERR, main, "--stats-out %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	rc = tlb_stats_write_json(f, dp, snap);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc != 0)
+		TLB_LOG(ERR, main, "--stats-out %s: write failed", path);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct tlb_dp dp;
+	struct app_opts opts = { 0 };
+	struct tlb_config *cfg;
+	struct tlb_snapshot *snap;
+	struct sigaction sa;
+	uint32_t i;
+	int ret, rc = 0;
+
+	if (argc >= 2 && strcmp(argv[1], "--check-config") == 0) {
+		if (argc != 3) {
+			usage(stderr, argv[0]);
+			return 2;
+		}
+		return check_config(argv[2]);
+	}
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+	argc -= ret;
+	argv += ret;
+	argv[0] = (char *)(uintptr_t)"tunlb";
+	if (parse_args(argc, argv, &opts) != 0) {
+		usage(stderr, "tunlb");
+		rte_eal_cleanup();
+		return 2;
+	}
+	cfg = load_config(opts.config);
+	if (cfg == NULL) {
+		rte_eal_cleanup();
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (create_workers(&dp) != 0 || create_rcu(&dp) != 0)
+		rte_exit(EXIT_FAILURE, "out of memory for %u workers\n", rte_lcore_count());
+	if (tlb_port_setup(&dp, cfg) != 0)
+		rte_exit(EXIT_FAILURE, "port set-up failed (see the message above)\n");
+	snap = tlb_snapshot_build(cfg, 1, (int)rte_socket_id());
+	if (snap == NULL)
+		rte_exit(EXIT_FAILURE, "cannot build the forwarding snapshot: %s\n",
+			 rte_strerror(rte_errno));
+	/* Before any worker runs: the launch itself orders this store. */
+	atomic_store_explicit(&dp.active, snap, memory_order_release);
+	TLB_LOG(INFO, main, "%s: %u services on %u port(s), %u worker(s)", cfg->file,
+		cfg->n_services, dp.n_ports, dp.n_workers);
+
+	run(&dp, &opts);
+
+	tlb_port_close_all(&dp);
+	if (opts.stats_out != NULL && write_stats(opts.stats_out, &dp, snap) != 0)
+		rc = 1;
+	tlb_snapshot_free(snap);
+	for (i = 0; i < dp.n_workers; i++)
+		tlb_worker_free(dp.workers[i]);
+	rte_free(dp.qsv);
+	tlb_config_free(cfg);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TLB_CKSUM_H
+#define TLB_CKSUM_H
+
+/*
+ * Internet checksum helpers (RFC 1071) that DPDK 22.11 lacks: folding, the
+ * RFC 1624 incremental update, and pseudo-header sums for any address family.
+ * Pure. All 16-bit values are raw words as they sit in the packet (network
+ * order); ones'-complement arithmetic is byte-order independent (RFC 1071 2.B).
+ */
+
+#include <stdint.h>
+
+#include <rte_ip.h>
+
+/* Fold a 32-bit accumulator to 16 bits with end-around carry (not complemented). */
+static inline uint16_t
+tlb_cksum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Add len bytes at buf to the unfolded accumulator sum. */
+static inline uint32_t
+tlb_cksum_add(uint32_t sum, const void *buf, uint32_t len)
+{
+	return __rte_raw_cksum(buf, len, sum);
+}
+
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') for one 16-bit word changing from
+ * old to new. hc is the checksum field as stored. Never use this on a UDP
+ * checksum of 0 ("none", RFC 768): the caller keeps a zero checksum zero.
+ */
+static inline uint16_t
+tlb_cksum_update16(uint16_t hc, uint16_t old, uint16_t new_word)
+{
+	uint32_t sum = (uint16_t)~hc;
+
+	sum += (uint16_t)~old;
+	sum += new_word;
+	return (uint16_t)~tlb_cksum_fold(sum);
+}
+
+/*
+ * Unfolded sum of the TCP/UDP/ICMPv6 pseudo-header: RFC 768 / RFC 9293 3.1
+ * for IPv4 (src, dst, zero, proto, length) and RFC 8200 8.1 for IPv6 (src,
+ * dst, upper-layer length, zeros, next header). addr_len is 4 or 16; src and
+ * dst point at the addresses in the packet; l4_len is host order.
+ */
+static inline uint32_t
+tlb_cksum_phdr(const void *src, const void *dst, uint32_t addr_len, uint8_t proto,
+	       uint32_t l4_len)
+{
+	uint32_t sum = 0;
+
+	sum = tlb_cksum_add(sum, src, addr_len);
+	sum = tlb_cksum_add(sum, dst, addr_len);
+	/* proto and length as 16/32-bit big-endian words, added as raw words */
+	sum += rte_cpu_to_be_16(proto);
+	sum += rte_cpu_to_be_16((uint16_t)(l4_len & 0xffff));
+	sum += rte_cpu_to_be_16((uint16_t)(l4_len >> 16));
+	return sum;
+}
+
+/*
+ * Checksum of an L4 segment (TCP/UDP/ICMPv6) held contiguously at l4, with the
+ * pseudo-header; the checksum field inside must be zero (or be verified: a
+ * correct segment then yields 0). Returns the complemented 16-bit value.
+ */
+uint16_t tlb_cksum_l4(const void *src, const void *dst, uint32_t addr_len, uint8_t proto,
+		      const void *l4, uint32_t l4_len);
+
+/* Complemented checksum of len bytes (IPv4 header, ICMPv4 message). */
+uint16_t tlb_cksum_buf(const void *buf, uint32_t len);
+
+#endif /* TLB_CKSUM_H */

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TLB_CONFIG_H
+#define TLB_CONFIG_H
+
+/*
+ * YAML config file -> struct tlb_config (design.md section 4). Pure: libyaml
+ * and libc only, no EAL, no logging. Every error carries the file, line and
+ * column (1-based) of the YAML node it is about.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tlb_addr.h"
+#include "tlb_common.h"
+
+enum tlb_encap_type {
+	TLB_ENCAP_GUE = 0,
+	TLB_ENCAP_VXLAN = 1,
+};
+
+enum tlb_hash_mode {
+	TLB_HASH_5TUPLE = 0,	/* src, dst, proto, sport, dport (default) */
+	TLB_HASH_SRC_IP = 1,	/* IPVS mh default: source address only */
+	TLB_HASH_SRC_IP_PORT = 2,	/* IPVS mh-port: source address and port */
+};
+
+enum tlb_backend_state {
+	TLB_BACKEND_ACTIVE = 0,
+	TLB_BACKEND_DRAINING = 1,	/* no new flows; established flows stay */
+	TLB_BACKEND_DOWN = 2,		/* no traffic at all */
+};
+
+enum tlb_tx_offload_mode {
+	TLB_TX_OFFLOAD_AUTO = 0,	/* use what the port advertises */
+	TLB_TX_OFFLOAD_SOFTWARE = 1,	/* never use NIC offloads on this port */
+};
+
+/* Where a value came from in the file, for messages. */
+struct tlb_config_mark {
+	uint32_t line;		/* 1-based */
+	uint32_t col;		/* 1-based */
+};
+
+struct tlb_config_backend {
+	struct tlb_addr addr;		/* decides the outer header family */
+	uint16_t weight;		/* 0..65535, default 1; 0 = no new flows */
+	enum tlb_backend_state state;	/* default active */
+	uint8_t mac[6];			/* vxlan: inner Ethernet destination */
+	uint8_t has_mac;
+	struct tlb_config_mark mark;	/* the backend's mapping */
+};
+
+struct tlb_config_service {
+	char name[TLB_NAME_MAX];
+	struct tlb_addr vip;
+	uint16_t port;			/* 0 = every port of proto */
+	uint8_t proto;			/* IPPROTO_TCP (6) or IPPROTO_UDP (17) */
+	enum tlb_encap_type encap;
+	uint8_t gue_variant;		/* 0 or 1; gue only (default 0) */
+	uint16_t dst_port;		/* outer UDP destination; default 6080 gue, 4789 vxlan */
+	uint32_t vni;			/* vxlan only, 0..16777215, required for vxlan */
+	enum tlb_hash_mode hash;
+	uint32_t table_size;		/* prime, default TLB_MAGLEV_DEFAULT_SIZE */
+	struct tlb_config_backend *backends;
+	uint32_t n_backends;
+	struct tlb_config_mark mark;	/* the service's mapping */
+};
+
+struct tlb_config_port {
+	char name[TLB_NAME_MAX];	/* DPDK device name (vdev name or PCI address) */
+	uint16_t mtu;			/* egress MTU for outer packets; default 1500 */
+	enum tlb_tx_offload_mode tx_offloads;
+	char tx_port[TLB_NAME_MAX];	/* "" = this port (one-armed) */
+	struct tlb_config_mark mark;
+};
+
+struct tlb_config_node {
+	struct tlb_addr ipv4;		/* family 0 when absent */
+	struct tlb_addr ipv6;		/* family 0 when absent */
+	uint8_t gateway_mac[6];
+};
+
+struct tlb_config {
+	char *file;			/* path as given to tlb_config_load() */
+	struct tlb_config_node node;
+	struct tlb_config_port *ports;	/* NULL/0 when 'ports' is absent: every probed port */
+	uint32_t n_ports;
+	struct tlb_config_service *services;
+	uint32_t n_services;
+	uint32_t maglev_seed;		/* default TLB_CONFIG_DEFAULT_SEED */
+};
+
+#define TLB_CONFIG_DEFAULT_SEED 0x5eedu
+#define TLB_CONFIG_DEFAULT_MTU 1500
+#define TLB_CONFIG_MAX_FILE (16u << 20)	/* larger files are refused */
+#define TLB_CONFIG_MAX_ERRORS 64	/* errors kept; later ones are only counted */
+
+struct tlb_config_error {
+	uint32_t line;			/* 1-based; 0 when the file could not be read */
+	uint32_t col;
+	char msg[192];
+};
+
+struct tlb_config_errors {
+	struct tlb_config_error e[TLB_CONFIG_MAX_ERRORS];
+	uint32_t n;			/* entries filled in e[] */
+	uint32_t dropped;		/* further errors not kept */
+};
+
+/*
+ * Read, parse and validate the YAML (or JSON) file at path. On success returns
+ * 0 and *out owns a new config (free with tlb_config_free()). On failure
+ * returns -EINVAL (invalid content), -ENOENT/-EACCES/-EFBIG/-ENOMEM, leaves
+ * *out NULL and fills errs with every problem found, each with line and
+ * column. Any thread; no global state.
+ */
+int tlb_config_load(const char *path, struct tlb_config **out, struct tlb_config_errors *errs);
+
+/* Same as tlb_config_load() on an in-memory buffer; name is used in messages. */
+int tlb_config_load_buffer(const char *name, const char *buf, size_t len,
+			   struct tlb_config **out, struct tlb_config_errors *errs);
+
+/* Print every error as "FILE:LINE:COL: message\n" to f. */
+void tlb_config_errors_print(const struct tlb_config_errors *errs, const char *file, FILE *f);
+
+/* Free a config from tlb_config_load(); NULL is fine. */
+void tlb_config_free(struct tlb_config *cfg);
+
+/* Names for enum values, as written in the file. */
+const char *tlb_config_encap_name(enum tlb_encap_type e);
+const char *tlb_config_hash_name(enum tlb_hash_mode h);
+const char *tlb_config_state_name(enum tlb_backend_state s);
+
+/* True when n is prime (trial division; n < 2^32). */
+int tlb_config_is_prime(uint32_t n);
+
+#endif /* TLB_CONFIG_H */

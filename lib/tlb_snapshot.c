@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "tlb_log.h"
+#include "tlb_snapshot.h"
+
+static void
+vip_key(struct tlb_vip_key *k, const struct tlb_addr *a, uint8_t proto, uint16_t port)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->addr, a->a, 16);
+	k->family = a->family;
+	k->proto = proto;
+	k->port = port;
+}
+
+static int
+build_vips(struct tlb_snapshot *s, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.entries = 2 * (s->n_services > 4 ? s->n_services : 4),
+		.key_len = sizeof(struct tlb_vip_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	char name[RTE_HASH_NAMESIZE];
+	uint32_t i;
+
+	/* Names must be unique per process: the generation is. */
+	snprintf(name, sizeof(name), "tlb_vip_%" PRIu64, s->generation);
+	hp.name = name;
+	s->vips = rte_hash_create(&hp);
+	if (s->vips == NULL)
+		return -rte_errno;
+	for (i = 0; i < s->n_services; i++) {
+		const struct tlb_service *svc = &s->services[i];
+		struct tlb_vip_key k;
+		void *old;
+		uintptr_t mark = 0;
+		int rc;
+
+		vip_key(&k, &svc->vip, svc->proto, svc->port);
+		rc = rte_hash_add_key_data(s->vips, &k, (void *)(uintptr_t)(i + 1));
+		if (rc < 0)
+			return rc;
+		vip_key(&k, &svc->vip, 0, 0);
+		if (rte_hash_lookup_data(s->vips, &k, &old) >= 0)
+			mark = (uintptr_t)old;
+		mark |= svc->proto == IPPROTO_TCP ? TLB_VIP_MARK_TCP : TLB_VIP_MARK_UDP;
+		rc = rte_hash_add_key_data(s->vips, &k, (void *)mark);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx,
+	      uint32_t be_first)
+{
+	const struct tlb_config_service *cs = &cfg->services[idx];
+	struct tlb_service *svc = &s->services[idx];
+	struct tlb_maglev_backend *mb;
+	uint32_t j;
+	int rc;
+
+	snprintf(svc->name, sizeof(svc->name), "%s", cs->name);
+	svc->vip = cs->vip;
+	svc->port = cs->port;
+	svc->proto = cs->proto;
+	svc->hash = cs->hash;
+	svc->be_first = be_first;
+	svc->n_be = cs->n_backends;
+
+	mb = calloc(cs->n_backends + 1, sizeof(*mb));
+	if (mb == NULL)
+		return -ENOMEM;
+	for (j = 0; j < cs->n_backends; j++) {
+		const struct tlb_config_backend *cb = &cs->backends[j];
+		struct tlb_backend *be = &s->backends[be_first + j];
+		struct tlb_encap_params ep = {
+			.encap = cs->encap,
+			.gue_variant = cs->gue_variant,
+			.inner_family = cs->vip.family,
+			.dst_port = cs->dst_port,
+			.vni = cs->vni,
+			.dst = cb->addr,
+		};
+
+		ep.src = cb->addr.family == TLB_AF_INET ? cfg->node.ipv4 : cfg->node.ipv6;
+		memcpy(ep.gateway_mac, cfg->node.gateway_mac, 6);
+		memcpy(ep.backend_mac, cb->mac, 6);
+		rc = tlb_encap_tmpl_init(&be->tmpl, &ep);
+		if (rc != 0) {
+			TLB_LOG(ERR, snapshot, "service %s: backend %u: cannot build the "
+				"encapsulation header (node address of its family missing?)",
+				cs->name, j);
+			free(mb);
+			return rc;
+		}
+		be->addr = cb->addr;
+		be->weight = cb->weight;
+		be->state = (uint8_t)cb->state;
+		be->service = (uint16_t)idx;
+		tlb_addr_format(&cb->addr, be->name, sizeof(be->name));
+
+		mb[j].key = cb->addr;
+		mb[j].weight = cb->weight;
+		mb[j].usable = cb->state == TLB_BACKEND_ACTIVE;
+	}
+	rc = tlb_maglev_build(&svc->mg, cs->table_size, mb, cs->n_backends, cfg->maglev_seed);
+	free(mb);
+	if (rc != 0)
+		TLB_LOG(ERR, snapshot, "service %s: maglev table of %u: %s", cs->name,
+			cs->table_size, strerror(-rc));
+	return rc;
+}
+
+struct tlb_snapshot *
+tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation, int socket)
+{
+	struct tlb_snapshot *s;
+	uint32_t i, be_first = 0;
+	int rc;
+
+	s = rte_zmalloc_socket("tlb_snapshot", sizeof(*s), 0, socket);
+	if (s == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	s->generation = generation;
+	s->seed = cfg->maglev_seed;
+	tlb_local_node_init(&s->node, &cfg->node.ipv4, &cfg->node.ipv6);
+	s->n_services = cfg->n_services;
+	for (i = 0; i < cfg->n_services; i++)
+		s->n_backends += cfg->services[i].n_backends;
+	s->services = rte_zmalloc_socket("tlb_services",
+					 (s->n_services + 1) * sizeof(*s->services), 0, socket);
+	s->backends = rte_zmalloc_socket("tlb_backends",
+					 (s->n_backends + 1) * sizeof(*s->backends), 0, socket);
+	if (s->services == NULL || s->backends == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < cfg->n_services; i++) {
+		rc = build_service(s, cfg, i, be_first);
+		if (rc != 0)
+			goto fail;
+		be_first += cfg->services[i].n_backends;
+	}
+	rc = build_vips(s, socket);
+	if (rc != 0) {
+		TLB_LOG(ERR, snapshot, "VIP table: %s", strerror(-rc));
+		goto fail;
+	}
+	TLB_LOG(INFO, snapshot, "generation %" PRIu64 ": %u services, %u backends",
+		generation, s->n_services, s->n_backends);
+	return s;
+fail:
+	tlb_snapshot_free(s);
+	rte_errno = -rc;
+	return NULL;
+}
+
+void
+tlb_snapshot_free(struct tlb_snapshot *s)
+{
+	uint32_t i;
+
+	if (s == NULL)
+		return;
+	if (s->services != NULL)
+		for (i = 0; i < s->n_services; i++)
+			tlb_maglev_free(&s->services[i].mg);
+	rte_hash_free(s->vips);
+	rte_free(s->backends);
+	rte_free(s->services);
+	rte_free(s);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TLB_SNAPSHOT_H
+#define TLB_SNAPSHOT_H
+
+/*
+ * The immutable forwarding state the workers read: VIP table, services with
+ * their Maglev tables, the backend array with ready encapsulation templates,
+ * the node addresses. Built whole on the control thread from a validated
+ * config, published by one pointer swap, freed after an RCU grace period.
+ * The only header both the fast path and the control plane include.
+ */
+
+#include <stdint.h>
+
+#include <rte_hash.h>
+
+#include "tlb_addr.h"
+#include "tlb_config.h"
+#include "tlb_encap.h"
+#include "tlb_local.h"
+#include "tlb_maglev.h"
+#include "tlb_parse.h"
+#include "tlb_verdict.h"
+
+struct tlb_backend {
+	struct tlb_encap_tmpl tmpl;	/* outer headers towards this backend */
+	struct tlb_addr addr;
+	uint16_t weight;
+	uint8_t state;			/* enum tlb_backend_state */
+	uint16_t service;		/* index of its service in the snapshot */
+	char name[TLB_ADDR_STRLEN];	/* printable address: the stats key */
+};
+
+struct tlb_service {
+	struct tlb_maglev mg;		/* slots index backends[be_first ...] */
+	uint32_t be_first;		/* first backend of this service in the array */
+	uint32_t n_be;
+	enum tlb_hash_mode hash;
+	struct tlb_addr vip;
+	uint16_t port;			/* 0 = any */
+	uint8_t proto;
+	char name[TLB_NAME_MAX];
+};
+
+/* VIP table key: (address, protocol, port). (address, 0, 0) marks "is a VIP". */
+struct tlb_vip_key {
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t proto;
+	uint16_t port;			/* host order; 0 = any-port service */
+};
+TLB_STATIC_ASSERT(sizeof(struct tlb_vip_key) == 20, "VIP key has no padding");
+
+struct tlb_snapshot {
+	uint64_t generation;
+	uint32_t seed;			/* maglev_seed: flow hash and table permutation */
+	struct rte_hash *vips;		/* tlb_vip_key -> service index + 1, or proto mask */
+	struct tlb_local_node node;
+	struct tlb_service *services;
+	uint32_t n_services;
+	struct tlb_backend *backends;
+	uint32_t n_backends;
+};
+
+/*
+ * Build a complete snapshot from cfg (not retained) with the given generation
+ * number; memory on NUMA socket (SOCKET_ID_ANY allowed). Control thread.
+ * Returns the snapshot, or NULL with a message logged and rte_errno set.
+ */
+struct tlb_snapshot *tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation,
+					int socket);
+
+/* Free s and everything it owns; NULL is fine. Control thread, after a grace period. */
+void tlb_snapshot_free(struct tlb_snapshot *s);
+
+/* Bits of the "is a VIP" marker's value: which protocols have a service. */
+#define TLB_VIP_MARK_TCP 0x1u
+#define TLB_VIP_MARK_UDP 0x2u
+
+/*
+ * Find the service for parsed packet p: exact (VIP, protocol, port) first,
+ * then the VIP's any-port service for that protocol. Returns the service, or
+ * NULL with *why = NOT_VIP (no such address), FRAGMENT (VIP traffic without
+ * ports: non-first fragment), VIP_PORT (protocol served, not on this port) or
+ * VIP_PROTO (protocol not served). Fast path, any worker.
+ */
+static inline const struct tlb_service *
+tlb_snapshot_lookup(const struct tlb_snapshot *s, const struct tlb_pkt *p, enum tlb_verdict *why)
+{
+	struct tlb_vip_key k;
+	void *data;
+	uintptr_t mark;
+
+	memcpy(k.addr, p->dst.a, 16);
+	k.family = p->dst.family;
+	k.proto = p->proto;
+	if ((p->flags & TLB_PKT_F_L4) && (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)) {
+		k.port = p->dport;
+		if (rte_hash_lookup_data(s->vips, &k, &data) >= 0)
+			return &s->services[(uintptr_t)data - 1];
+		k.port = 0;
+		if (rte_hash_lookup_data(s->vips, &k, &data) >= 0)
+			return &s->services[(uintptr_t)data - 1];
+	}
+	k.proto = 0;
+	k.port = 0;
+	if (rte_hash_lookup_data(s->vips, &k, &data) < 0) {
+		*why = TLB_V_NOT_VIP;
+		return NULL;
+	}
+	mark = (uintptr_t)data;
+	if ((p->flags & TLB_PKT_F_FRAG) && !(p->flags & TLB_PKT_F_L4))
+		*why = TLB_V_FRAGMENT;
+	else if ((p->proto == IPPROTO_TCP && (mark & TLB_VIP_MARK_TCP)) ||
+		 (p->proto == IPPROTO_UDP && (mark & TLB_VIP_MARK_UDP)))
+		*why = TLB_V_VIP_PORT;
+	else
+		*why = TLB_V_VIP_PROTO;
+	return NULL;
+}
+
+#endif /* TLB_SNAPSHOT_H */

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+
+#include <rte_ether.h>
+
+#include "tlb_snapshot.h"
+#include "tlb_stats.h"
+#include "tlb_worker.h"
+
+/* Sum one counter over every worker. */
+#define SUM(dp, field) sum_counter(dp, offsetof(struct tlb_lcore_stats, field))
+
+static uint64_t
+sum_counter(const struct tlb_dp *dp, size_t off)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		const uint8_t *base = (const uint8_t *)&dp->workers[i]->stats;
+
+		total += tlb_stats_read((const tlb_counter_t *)(const void *)(base + off));
+	}
+	return total;
+}
+
+/* Names are restricted by the config loader; escape anyway. */
+static void
+put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void
+write_services(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap)
+{
+	uint32_t i, j;
+
+	fprintf(f, "\"services\": {");
+	for (i = 0; snap != NULL && i < snap->n_services; i++) {
+		const struct tlb_service *svc = &snap->services[i];
+
+		fprintf(f, "%s\n  ", i ? "," : "");
+		put_string(f, svc->name);
+		fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"backends\": {",
+			SUM(dp, svc[i].packets), SUM(dp, svc[i].bytes));
+		for (j = 0; j < svc->n_be; j++) {
+			uint32_t b = svc->be_first + j;
+
+			fprintf(f, "%s\n    ", j ? "," : "");
+			put_string(f, snap->backends[b].name);
+			fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
+				SUM(dp, be[b].packets), SUM(dp, be[b].bytes));
+		}
+		fprintf(f, "}}");
+	}
+	fprintf(f, "}");
+}
+
+static void
+write_ports(FILE *f, const struct tlb_dp *dp)
+{
+	uint16_t i;
+
+	fprintf(f, "\"ports\": {");
+	for (i = 0; i < dp->n_ports; i++) {
+		const struct tlb_port_rt *rt = &dp->port[dp->port_ids[i]];
+
+		fprintf(f, "%s\n  ", i ? "," : "");
+		put_string(f, rt->name);
+		fprintf(f, ": {\"mac\": \"" RTE_ETHER_ADDR_PRT_FMT "\", \"mtu\": %u, "
+			"\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"rx_missed\": %" PRIu64
+			", \"rx_errors\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
+			rt->mac[0], rt->mac[1], rt->mac[2], rt->mac[3], rt->mac[4], rt->mac[5],
+			rt->mtu, rt->final.ipackets, rt->final.opackets, rt->final.imissed,
+			rt->final.ierrors, rt->final.oerrors);
+	}
+	fprintf(f, "}");
+}
+
+int
+tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap)
+{
+	int i, first = 1;
+
+	fprintf(f, "{\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
+		", \"forwarded\": %" PRIu64 ",\n", SUM(dp, rx), SUM(dp, tx), SUM(dp, forwarded));
+	fprintf(f, "\"replies\": {");
+	for (i = 0; i < TLB_REPLY_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+			tlb_local_reply_name((enum tlb_reply_kind)i), SUM(dp, replies[i]));
+	fprintf(f, "},\n\"drops\": {");
+	for (i = 1; i < TLB_V_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "",
+			tlb_verdict_name((enum tlb_verdict)i), SUM(dp, drops[i]));
+	fprintf(f, "},\n");
+	write_services(f, dp, snap);
+	fprintf(f, ",\n\"reloads\": {\"ok\": 0, \"failed\": 0}, \"generation\": %" PRIu64 ",\n",
+		snap != NULL ? snap->generation : 0);
+	write_ports(f, dp);
+	fprintf(f, ",\n\"mempool\": {");
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		if (dp->pool_size[i] == 0)
+			continue;
+		fprintf(f, "%s\"socket%d\": {\"size\": %u, \"in_use_after_close\": %u}",
+			first ? "" : ", ", i, dp->pool_size[i], dp->pool_in_use[i]);
+		first = 0;
+	}
+	fprintf(f, "}}\n");
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef TLB_STATS_H
+#define TLB_STATS_H
+
+/*
+ * Per-lcore counters (design.md section 7). Each struct is written by exactly
+ * one worker lcore with relaxed load + relaxed store (no locked instruction)
+ * and read by the control thread with relaxed loads; the sum over workers is
+ * what telemetry and --stats-out show.
+ */
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+
+#include "tlb_common.h"
+#include "tlb_local.h"
+#include "tlb_verdict.h"
+
+typedef _Atomic uint64_t tlb_counter_t;	/* the one typedef: a counter cell */
+
+struct tlb_traffic {
+	tlb_counter_t packets;
+	tlb_counter_t bytes;		/* inner IP packet bytes */
+};
+
+struct tlb_lcore_stats {
+	tlb_counter_t rx;			/* packets received */
+	tlb_counter_t tx;			/* packets the PMD accepted for sending */
+	tlb_counter_t forwarded;		/* encapsulated and handed to TX */
+	tlb_counter_t replies[TLB_REPLY_MAX];	/* local answers handed to TX */
+	tlb_counter_t drops[TLB_V_MAX];		/* by reason; [TLB_V_OK] unused */
+	struct tlb_traffic svc[TLB_MAX_SERVICES];	/* by snapshot service index */
+	struct tlb_traffic be[TLB_MAX_BACKENDS];	/* by snapshot backend index */
+} __rte_cache_aligned;
+
+/*
+ * Add n to a counter of the calling lcore's own stats. Single writer: the
+ * relaxed store is enough; the partner is tlb_stats_read()'s relaxed load.
+ */
+static inline void
+tlb_stats_add(tlb_counter_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+/* Read a counter of any lcore (control thread). */
+static inline uint64_t
+tlb_stats_read(const tlb_counter_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct tlb_snapshot;
+struct tlb_dp;
+
+/*
+ * Write the summed counters of every worker of dp as one JSON object
+ * (design.md section 7, plus "forwarded", "replies", "ports" and "mempool")
+ * to f. snap names services and backends. Control thread. Returns 0 or -EIO.
+ */
+int tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap);
+
+#endif /* TLB_STATS_H */
