@@ -256,6 +256,19 @@ fail:
 }
 
 void
+tlb_port_refresh_stats(struct tlb_dp *dp)
+{
+	uint16_t i;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		uint16_t port = dp->port_ids[i];
+
+		if (dp->port[port].used)
+			rte_eth_stats_get(port, &dp->port[port].eth_stats);
+	}
+}
+
+void
 tlb_port_close_all(struct tlb_dp *dp)
 {
 	uint16_t i;
@@ -266,7 +279,7 @@ tlb_port_close_all(struct tlb_dp *dp)
 
 		if (!dp->port[port].used)
 			continue;
-		rte_eth_stats_get(port, &dp->port[port].final);
+		rte_eth_stats_get(port, &dp->port[port].eth_stats);
 		rte_eth_dev_stop(port);
 		rte_eth_dev_close(port);
 		dp->port[port].used = 0;

@@ -20,6 +20,9 @@
  */
 int tlb_port_setup(struct tlb_dp *dp, const struct tlb_config *cfg);
 
+/* Read the PMD counters of every started port into dp->port[].eth_stats. Control thread. */
+void tlb_port_refresh_stats(struct tlb_dp *dp);
+
 /* Stop and close every port of dp (net_pcap flushes its file here), free pools. */
 void tlb_port_close_all(struct tlb_dp *dp);
 

@@ -82,8 +82,8 @@ write_ports(FILE *f, const struct tlb_dp *dp)
 			"\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"rx_missed\": %" PRIu64
 			", \"rx_errors\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
 			rt->mac[0], rt->mac[1], rt->mac[2], rt->mac[3], rt->mac[4], rt->mac[5],
-			rt->mtu, rt->final.ipackets, rt->final.opackets, rt->final.imissed,
-			rt->final.ierrors, rt->final.oerrors);
+			rt->mtu, rt->eth_stats.ipackets, rt->eth_stats.opackets, rt->eth_stats.imissed,
+			rt->eth_stats.ierrors, rt->eth_stats.oerrors);
 	}
 	fprintf(f, "}");
 }

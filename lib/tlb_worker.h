@@ -33,7 +33,7 @@ struct tlb_port_rt {
 	uint16_t n_txq;			/* TX queues: one per worker */
 	struct tlb_offload_caps caps;
 	char name[RTE_ETH_NAME_MAX_LEN];
-	struct rte_eth_stats final;	/* PMD counters read just before the port stopped */
+	struct rte_eth_stats eth_stats;	/* PMD counters: refreshed by the control thread */
 };
 
 struct tlb_worker;

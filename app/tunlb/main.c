@@ -37,6 +37,15 @@ struct app_opts {
 	const char *config;
 	const char *stats_out;
 	uint64_t idle_exit_ms;		/* 0 = off */
+	uint64_t stats_interval_ms;	/* 0 = only at exit */
+};
+
+/* What the control loop works on. */
+struct app {
+	struct app_opts opts;
+	struct tlb_dp *dp;
+	const struct tlb_snapshot *snap;
+	uint64_t next_stats_tsc;	/* --stats-interval: next periodic write */
 };
 
 /* Set by the signal handler, read by the control loop. Lock-free, so async-signal-safe. */
@@ -57,11 +66,13 @@ usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [EAL options] -- [-c FILE] [--idle-exit MS] [--stats-out FILE]\n"
+		"           [--stats-interval MS]\n"
 		"       %s --check-config FILE\n"
-		"  -c, --config FILE    YAML config (default %s)\n"
-		"  --idle-exit MS       exit once no packet arrived on any port for MS ms\n"
-		"  --stats-out FILE     write the final counters as JSON at exit\n"
-		"  --check-config FILE  validate FILE without starting DPDK; exit 0 or 1\n",
+		"  -c, --config FILE     YAML config (default %s)\n"
+		"  --idle-exit MS        exit once no packet arrived on any port for MS ms\n"
+		"  --stats-out FILE      write the final counters as JSON at exit\n"
+		"  --stats-interval MS   also rewrite --stats-out every MS ms while running\n"
+		"  --check-config FILE   validate FILE without starting DPDK; exit 0 or 1\n",
 		prog, prog, DEFAULT_CONFIG);
 }
 
@@ -101,6 +112,7 @@ parse_args(int argc, char **argv, struct app_opts *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "idle-exit", required_argument, NULL, 'i' },
 		{ "stats-out", required_argument, NULL, 's' },
+		{ "stats-interval", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,11 +128,13 @@ parse_args(int argc, char **argv, struct app_opts *o)
 			o->config = optarg;
 			break;
 		case 'i':
+		case 'S':
 			errno = 0;
-			o->idle_exit_ms = strtoull(optarg, &end, 10);
+			*(c == 'i' ? &o->idle_exit_ms : &o->stats_interval_ms) =
+				strtoull(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || optarg[0] == '-' || optarg[0] == '\0') {
-				fprintf(stderr, "--idle-exit: '%s' is not a number of milliseconds\n",
-					optarg);
+				fprintf(stderr, "--%s: '%s' is not a number of milliseconds\n",
+					c == 'i' ? "idle-exit" : "stats-interval", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -136,6 +150,10 @@ parse_args(int argc, char **argv, struct app_opts *o)
 	}
 	if (optind != argc) {
 		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (o->stats_interval_ms != 0 && o->stats_out == NULL) {
+		fprintf(stderr, "--stats-interval needs --stats-out FILE\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -192,10 +210,44 @@ idle_expired(const struct tlb_dp *dp, uint64_t idle_ms)
 	return now > last && (now - last) / (rte_get_tsc_hz() / 1000) >= idle_ms;
 }
 
-/* Control work between polls: signals and idle exit. Returns true to stop. */
-static bool
-control_tick(const struct tlb_dp *dp, const struct app_opts *o)
+/*
+ * Write the counters to path: to a temporary file renamed over it, so that a
+ * reader polling the file never sees half of one. Control thread.
+ */
+static int
+write_stats(const char *path, struct tlb_dp *dp, const struct tlb_snapshot *snap)
 {
+	char tmp[4096];
+	FILE *f;
+	int rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		rc = -errno;
+		TLB_LOG(ERR, main, "--stats-out %s: %s", tmp, strerror(errno));
+		return rc;
+	}
+	rc = tlb_stats_write_json(f, dp, snap);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc != 0) {
+		TLB_LOG(ERR, main, "--stats-out %s: write failed: %s", path, strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+/* Control work between polls: signals, idle exit, periodic stats. Returns true to stop. */
+static bool
+control_tick(struct app *app)
+{
+	const struct app_opts *o = &app->opts;
+	const struct tlb_dp *dp = app->dp;
+
 	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed))
 		TLB_LOG(WARNING, main, "SIGHUP: live reload is not available in this build; "
 			"restart tunlb to apply %s", o->config);
@@ -207,12 +259,18 @@ control_tick(const struct tlb_dp *dp, const struct app_opts *o)
 		TLB_LOG(INFO, main, "no packet for %" PRIu64 " ms: stopping", o->idle_exit_ms);
 		return true;
 	}
+	if (o->stats_interval_ms != 0 && rte_rdtsc() >= app->next_stats_tsc) {
+		app->next_stats_tsc = rte_rdtsc() + o->stats_interval_ms * (rte_get_tsc_hz() / 1000);
+		tlb_port_refresh_stats(app->dp);
+		write_stats(o->stats_out, app->dp, app->snap);
+	}
 	return false;
 }
 
 static void
-run(struct tlb_dp *dp, const struct app_opts *o)
+run(struct app *app)
 {
+	struct tlb_dp *dp = app->dp;
 	uint32_t i;
 
 	if (rte_lcore_count() == 1) {
@@ -224,7 +282,7 @@ run(struct tlb_dp *dp, const struct app_opts *o)
 		for (;;) {
 			uint32_t got = tlb_worker_iter(w);
 
-			if ((got == 0 || ++iter % POLL_TICK_ITERS == 0) && control_tick(dp, o))
+			if ((got == 0 || ++iter % POLL_TICK_ITERS == 0) && control_tick(app))
 				break;
 		}
 		tlb_worker_flush(w);
@@ -233,36 +291,20 @@ run(struct tlb_dp *dp, const struct app_opts *o)
 	}
 	for (i = 0; i < dp->n_workers; i++)
 		rte_eal_remote_launch(tlb_worker_main, dp->workers[i], dp->workers[i]->lcore_id);
-	while (!control_tick(dp, o))
+	while (!control_tick(app))
 		rte_delay_us_sleep(CONTROL_PERIOD_US);
 	/* Partner: the acquire load in tlb_worker_main(). */
 	atomic_store_explicit(&dp->stop, true, memory_order_release);
 	rte_eal_mp_wait_lcore();
 }
 
-static int
-write_stats(const char *path, const struct tlb_dp *dp, const struct tlb_snapshot *snap)
-{
-	FILE *f = fopen(path, "w");
-	int rc;
-
-	if (f == NULL) {
-		TLB_LOG(ERR, main, "--stats-out %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	rc = tlb_stats_write_json(f, dp, snap);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -EIO;
-	if (rc != 0)
-		TLB_LOG(ERR, main, "--stats-out %s: write failed", path);
-	return rc;
-}
 
 int
 main(int argc, char **argv)
 {
 	static struct tlb_dp dp;
-	struct app_opts opts = { 0 };
+	struct app app = { .dp = &dp };
+	struct app_opts *o = &app.opts;
 	struct tlb_config *cfg;
 	struct tlb_snapshot *snap;
 	struct sigaction sa;
@@ -282,12 +324,12 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	argv[0] = (char *)(uintptr_t)"tunlb";
-	if (parse_args(argc, argv, &opts) != 0) {
+	if (parse_args(argc, argv, o) != 0) {
 		usage(stderr, "tunlb");
 		rte_eal_cleanup();
 		return 2;
 	}
-	cfg = load_config(opts.config);
+	cfg = load_config(o->config);
 	if (cfg == NULL) {
 		rte_eal_cleanup();
 		return 1;
@@ -313,10 +355,11 @@ main(int argc, char **argv)
 	TLB_LOG(INFO, main, "%s: %u services on %u port(s), %u worker(s)", cfg->file,
 		cfg->n_services, dp.n_ports, dp.n_workers);
 
-	run(&dp, &opts);
+	app.snap = snap;
+	run(&app);
 
 	tlb_port_close_all(&dp);
-	if (opts.stats_out != NULL && write_stats(opts.stats_out, &dp, snap) != 0)
+	if (o->stats_out != NULL && write_stats(o->stats_out, &dp, snap) != 0)
 		rc = 1;
 	tlb_snapshot_free(snap);
 	for (i = 0; i < dp.n_workers; i++)

@@ -95,6 +95,9 @@ def main():
     rc, out = run(a.tunlb, ["-l", "0", "--file-prefix", tag + "i"],
                   ["-c", good, "--idle-exit", "soon"])
     check("a non-numeric --idle-exit exits 2", rc == 2, out[-300:])
+    rc, out = run(a.tunlb, ["-l", "0", "--file-prefix", tag + "j"],
+                  ["-c", good, "--stats-interval", "100"])
+    check("--stats-interval without --stats-out exits 2", rc == 2, out[-300:])
 
     # start-up failures name the port and the reason
     inp = syn_pcap(w("in.pcap"), 40)
@@ -123,8 +126,12 @@ def main():
     proc = subprocess.Popen([a.tunlb] + EAL + [
         "-l", "0", "--file-prefix", tag + "t",
         f"--vdev=net_pcap0,rx_pcap={inp},tx_pcap={outp}", "--", "-c", good,
-        "--stats-out", stats], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        "--stats-out", stats, "--stats-interval", "100"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     time.sleep(3)
+    live = json.load(open(stats)) if os.path.exists(stats) else {}
+    check("--stats-interval writes the counters while running",
+          live.get("rx_packets") == 40 and proc.poll() is None, live.get("rx_packets"))
     proc.send_signal(signal.SIGTERM)
     try:
         out, _ = proc.communicate(timeout=30)
