@@ -922,8 +922,41 @@ cleanup:
 	return rc;
 }
 
-enum { TOP_NODE, TOP_PORTS, TOP_SERVICES, TOP_SEED, TOP_N };
-static const char *const top_keys[TOP_N] = { "node", "ports", "services", "maglev_seed" };
+enum { DP_FLOWS, DP_TCP, DP_TCP_FIN, DP_UDP, DP_N };
+static const char *const dp_keys[DP_N] = {
+	"flow_table_size", "tcp_timeout", "tcp_fin_timeout", "udp_timeout" };
+
+static void
+parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
+{
+	struct tlb_config_dataplane *d = &c->cfg->dataplane;
+	const struct cnode *v[DP_N];
+	uint64_t u;
+
+	if (!map_keys(c, n, "dataplane", dp_keys, DP_N, 0, v))
+		return;
+	if (v[DP_FLOWS] != NULL &&
+	    get_uint(c, v[DP_FLOWS], "flow_table_size", 0, TLB_CONFIG_MAX_FLOWS, &u)) {
+		if (u != 0 && u < TLB_CONFIG_MIN_FLOWS)
+			err_at(c, v[DP_FLOWS], "flow_table_size %llu: 0 (tracking off) or at least %u",
+			       (unsigned long long)u, TLB_CONFIG_MIN_FLOWS);
+		else
+			d->flow_table_size = (uint32_t)u;
+	}
+	if (v[DP_TCP] != NULL &&
+	    get_uint(c, v[DP_TCP], "tcp_timeout", 1, TLB_CONFIG_MAX_TIMEOUT, &u))
+		d->tcp_timeout = (uint32_t)u;
+	if (v[DP_TCP_FIN] != NULL &&
+	    get_uint(c, v[DP_TCP_FIN], "tcp_fin_timeout", 1, TLB_CONFIG_MAX_TIMEOUT, &u))
+		d->tcp_fin_timeout = (uint32_t)u;
+	if (v[DP_UDP] != NULL &&
+	    get_uint(c, v[DP_UDP], "udp_timeout", 1, TLB_CONFIG_MAX_TIMEOUT, &u))
+		d->udp_timeout = (uint32_t)u;
+}
+
+enum { TOP_NODE, TOP_PORTS, TOP_SERVICES, TOP_SEED, TOP_DATAPLANE, TOP_N };
+static const char *const top_keys[TOP_N] = {
+	"node", "ports", "services", "maglev_seed", "dataplane" };
 
 static int
 parse_top(struct cfg_ctx *c, const struct cnode *root)
@@ -933,6 +966,10 @@ parse_top(struct cfg_ctx *c, const struct cnode *root)
 	int rc;
 
 	c->cfg->maglev_seed = TLB_CONFIG_DEFAULT_SEED;
+	c->cfg->dataplane.flow_table_size = TLB_CONFIG_DEFAULT_FLOWS;
+	c->cfg->dataplane.tcp_timeout = TLB_CONFIG_DEFAULT_TCP_TIMEOUT;
+	c->cfg->dataplane.tcp_fin_timeout = TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT;
+	c->cfg->dataplane.udp_timeout = TLB_CONFIG_DEFAULT_UDP_TIMEOUT;
 	if (root->type == CNODE_SCALAR && root->plain && root->len == 0) {
 		err_at(c, root, "empty document");
 		return 0;
@@ -949,6 +986,8 @@ parse_top(struct cfg_ctx *c, const struct cnode *root)
 	}
 	if (v[TOP_SEED] != NULL && get_uint(c, v[TOP_SEED], "maglev_seed", 0, UINT32_MAX, &u))
 		c->cfg->maglev_seed = (uint32_t)u;
+	if (v[TOP_DATAPLANE] != NULL)
+		parse_dataplane(c, v[TOP_DATAPLANE]);
 	if (v[TOP_SERVICES] != NULL)
 		return parse_services(c, v[TOP_SERVICES]);
 	return 0;

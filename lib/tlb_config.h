@@ -81,9 +81,26 @@ struct tlb_config_node {
 	uint8_t gateway_mac[6];
 };
 
+/* Datapath tuning ('dataplane:'), all optional. */
+struct tlb_config_dataplane {
+	uint32_t flow_table_size;	/* connections tracked per worker; 0 = tracking off */
+	uint32_t tcp_timeout;		/* idle seconds before a TCP entry expires */
+	uint32_t tcp_fin_timeout;	/* ... once a FIN or RST was seen */
+	uint32_t udp_timeout;		/* idle seconds before a UDP entry expires */
+};
+
+#define TLB_CONFIG_DEFAULT_FLOWS (1u << 20)	/* 64 MiB per worker at 64 B an entry */
+#define TLB_CONFIG_MAX_FLOWS (1u << 24)		/* 1 GiB per worker */
+#define TLB_CONFIG_MIN_FLOWS 1024u
+#define TLB_CONFIG_DEFAULT_TCP_TIMEOUT 900	/* IPVS tcp default */
+#define TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT 120	/* IPVS tcpfin default */
+#define TLB_CONFIG_DEFAULT_UDP_TIMEOUT 300	/* IPVS udp default */
+#define TLB_CONFIG_MAX_TIMEOUT 86400
+
 struct tlb_config {
 	char *file;			/* path as given to tlb_config_load() */
 	struct tlb_config_node node;
+	struct tlb_config_dataplane dataplane;
 	struct tlb_config_port *ports;	/* NULL/0 when 'ports' is absent: every probed port */
 	uint32_t n_ports;
 	struct tlb_config_service *services;

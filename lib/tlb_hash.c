@@ -5,43 +5,42 @@
 
 #include "tlb_hash.h"
 
-/* Key layout hashed for a flow; padding is always zeroed. 40 bytes = 10 words. */
-struct tlb_hash_key {
-	uint8_t src[16];
-	uint8_t dst[16];
-	uint16_t sport;		/* host order: the key is a value, not wire bytes */
-	uint16_t dport;
-	uint8_t proto;
-	uint8_t family;
-	uint8_t mode;
-	uint8_t zero;
-};
-TLB_STATIC_ASSERT(sizeof(struct tlb_hash_key) == 40, "flow key is 10 words");
-
-uint32_t
-tlb_hash_flow(const struct tlb_pkt *p, enum tlb_hash_mode mode, uint32_t seed)
+void
+tlb_hash_key_init(struct tlb_flow_key *k, const struct tlb_pkt *p, enum tlb_hash_mode mode)
 {
-	struct tlb_hash_key k;
-
-	memset(&k, 0, sizeof(k));
-	memcpy(k.src, p->src.a, 16);
-	k.family = p->src.family;
-	k.mode = (uint8_t)mode;
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, p->src.a, 16);
+	k->family = p->src.family;
+	k->mode = (uint8_t)mode;
 	switch (mode) {
 	case TLB_HASH_SRC_IP:
 		break;
 	case TLB_HASH_SRC_IP_PORT:
-		k.sport = p->sport;
+		k->sport = p->sport;
 		break;
 	case TLB_HASH_5TUPLE:
 	default:
-		memcpy(k.dst, p->dst.a, 16);
-		k.sport = p->sport;
-		k.dport = p->dport;
-		k.proto = p->proto;
+		memcpy(k->dst, p->dst.a, 16);
+		k->sport = p->sport;
+		k->dport = p->dport;
+		k->proto = p->proto;
 		break;
 	}
-	return rte_jhash_32b((const uint32_t *)(const void *)&k, sizeof(k) / 4, seed);
+}
+
+uint32_t
+tlb_hash_key(const struct tlb_flow_key *k, uint32_t seed)
+{
+	return rte_jhash_32b((const uint32_t *)(const void *)k, sizeof(*k) / 4, seed);
+}
+
+uint32_t
+tlb_hash_flow(const struct tlb_pkt *p, enum tlb_hash_mode mode, uint32_t seed)
+{
+	struct tlb_flow_key k;
+
+	tlb_hash_key_init(&k, p, mode);
+	return tlb_hash_key(&k, seed);
 }
 
 static uint32_t

@@ -15,10 +15,32 @@
 #include "tlb_parse.h"
 
 /*
- * Hash the fields of p that mode selects (design.md section 4 'hash'):
+ * A flow as hashed and as tracked: the fields a hash mode selects, the others
+ * zero, padding zero, so the struct can be hashed and compared as bytes.
+ */
+struct tlb_flow_key {
+	uint8_t src[16];
+	uint8_t dst[16];
+	uint16_t sport;		/* host order: the key is a value, not wire bytes */
+	uint16_t dport;
+	uint8_t proto;
+	uint8_t family;
+	uint8_t mode;		/* enum tlb_hash_mode: keys of different modes never meet */
+	uint8_t zero;
+};
+TLB_STATIC_ASSERT(sizeof(struct tlb_flow_key) == 40, "flow key is 10 words");
+
+/*
+ * Fill k with the fields of p that mode selects (design.md section 4 'hash'):
  * 5tuple = src, dst, proto, sport, dport; src_ip = src; src_ip_port = src,
  * sport. Any thread.
  */
+void tlb_hash_key_init(struct tlb_flow_key *k, const struct tlb_pkt *p, enum tlb_hash_mode mode);
+
+/* Seeded hash of a key. Any thread. */
+uint32_t tlb_hash_key(const struct tlb_flow_key *k, uint32_t seed);
+
+/* tlb_hash_key_init() then tlb_hash_key(). Any thread. */
 uint32_t tlb_hash_flow(const struct tlb_pkt *p, enum tlb_hash_mode mode, uint32_t seed);
 
 /* The two independent Maglev permutation hashes of a backend key (address). */

@@ -63,7 +63,7 @@ build_vips(struct tlb_snapshot *s, int socket)
 
 static int
 build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx,
-	      uint32_t be_first)
+	      uint32_t be_first, struct tlb_ids *ids)
 {
 	const struct tlb_config_service *cs = &cfg->services[idx];
 	struct tlb_service *svc = &s->services[idx];
@@ -78,6 +78,12 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 	svc->hash = cs->hash;
 	svc->be_first = be_first;
 	svc->n_be = cs->n_backends;
+	svc->id = tlb_ids_service(ids, cs->name);
+	if (svc->id == TLB_ID_NONE) {
+		TLB_LOG(ERR, snapshot, "more than %u distinct service names since start: restart tunlb",
+			TLB_MAX_SERVICE_IDS);
+		return -ENOSPC;
+	}
 
 	mb = calloc(cs->n_backends + 1, sizeof(*mb));
 	if (mb == NULL)
@@ -106,6 +112,13 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 			return rc;
 		}
 		be->addr = cb->addr;
+		be->id = tlb_ids_backend(ids, svc->id, &cb->addr);
+		if (be->id == TLB_ID_NONE) {
+			TLB_LOG(ERR, snapshot, "more than %u distinct backends since start: "
+				"restart tunlb", TLB_MAX_BACKEND_IDS);
+			free(mb);
+			return -ENOSPC;
+		}
 		be->weight = cb->weight;
 		be->state = (uint8_t)cb->state;
 		be->service = (uint16_t)idx;
@@ -123,8 +136,27 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 	return rc;
 }
 
+/* id -> index map over every id known so far. */
+static int
+build_id_map(struct tlb_snapshot *s, const struct tlb_ids *ids, int socket)
+{
+	uint32_t i;
+
+	s->n_ids = ids->n_backends;
+	s->id_to_idx = rte_malloc_socket("tlb_id_map", (s->n_ids + 1) * sizeof(uint32_t), 0,
+					 socket);
+	if (s->id_to_idx == NULL)
+		return -ENOMEM;
+	for (i = 0; i < s->n_ids; i++)
+		s->id_to_idx[i] = TLB_ID_NONE;
+	for (i = 0; i < s->n_backends; i++)
+		s->id_to_idx[s->backends[i].id] = i;
+	return 0;
+}
+
 struct tlb_snapshot *
-tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation, int socket)
+tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation, int socket,
+		   struct tlb_ids *ids)
 {
 	struct tlb_snapshot *s;
 	uint32_t i, be_first = 0;
@@ -150,11 +182,14 @@ tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation, int socket
 		goto fail;
 	}
 	for (i = 0; i < cfg->n_services; i++) {
-		rc = build_service(s, cfg, i, be_first);
+		rc = build_service(s, cfg, i, be_first, ids);
 		if (rc != 0)
 			goto fail;
 		be_first += cfg->services[i].n_backends;
 	}
+	rc = build_id_map(s, ids, socket);
+	if (rc != 0)
+		goto fail;
 	rc = build_vips(s, socket);
 	if (rc != 0) {
 		TLB_LOG(ERR, snapshot, "VIP table: %s", strerror(-rc));
@@ -180,6 +215,7 @@ tlb_snapshot_free(struct tlb_snapshot *s)
 		for (i = 0; i < s->n_services; i++)
 			tlb_maglev_free(&s->services[i].mg);
 	rte_hash_free(s->vips);
+	rte_free(s->id_to_idx);
 	rte_free(s->backends);
 	rte_free(s->services);
 	rte_free(s);

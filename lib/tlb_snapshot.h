@@ -17,6 +17,7 @@
 #include "tlb_addr.h"
 #include "tlb_config.h"
 #include "tlb_encap.h"
+#include "tlb_ids.h"
 #include "tlb_local.h"
 #include "tlb_maglev.h"
 #include "tlb_parse.h"
@@ -25,9 +26,10 @@
 struct tlb_backend {
 	struct tlb_encap_tmpl tmpl;	/* outer headers towards this backend */
 	struct tlb_addr addr;
+	uint32_t id;			/* stable id (tlb_ids): flow entries, counters */
 	uint16_t weight;
 	uint8_t state;			/* enum tlb_backend_state */
-	uint16_t service;		/* index of its service in the snapshot */
+	uint16_t service;		/* index of its service in this snapshot */
 	char name[TLB_ADDR_STRLEN];	/* printable address: the stats key */
 };
 
@@ -35,6 +37,7 @@ struct tlb_service {
 	struct tlb_maglev mg;		/* slots index backends[be_first ...] */
 	uint32_t be_first;		/* first backend of this service in the array */
 	uint32_t n_be;
+	uint32_t id;			/* stable id (tlb_ids): counters */
 	enum tlb_hash_mode hash;
 	struct tlb_addr vip;
 	uint16_t port;			/* 0 = any */
@@ -60,15 +63,29 @@ struct tlb_snapshot {
 	uint32_t n_services;
 	struct tlb_backend *backends;
 	uint32_t n_backends;
+	uint32_t *id_to_idx;		/* backend id -> index in backends, or TLB_ID_NONE */
+	uint32_t n_ids;			/* entries in id_to_idx */
 };
 
 /*
  * Build a complete snapshot from cfg (not retained) with the given generation
- * number; memory on NUMA socket (SOCKET_ID_ANY allowed). Control thread.
- * Returns the snapshot, or NULL with a message logged and rte_errno set.
+ * number; memory on NUMA socket (SOCKET_ID_ANY allowed). Service and backend
+ * ids come from ids (new names get new ids). Control thread. Returns the
+ * snapshot, or NULL with a message logged and rte_errno set (ENOSPC: ids ran
+ * out, restart needed).
  */
 struct tlb_snapshot *tlb_snapshot_build(const struct tlb_config *cfg, uint64_t generation,
-					int socket);
+					int socket, struct tlb_ids *ids);
+
+/*
+ * Snapshot index of backend id, or TLB_ID_NONE when that backend is not in s
+ * (removed by a reload). Fast path, any worker.
+ */
+static inline uint32_t
+tlb_snapshot_backend_idx(const struct tlb_snapshot *s, uint32_t id)
+{
+	return id < s->n_ids ? s->id_to_idx[id] : TLB_ID_NONE;
+}
 
 /* Free s and everything it owns; NULL is fine. Control thread, after a grace period. */
 void tlb_snapshot_free(struct tlb_snapshot *s);

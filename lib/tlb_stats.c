@@ -52,15 +52,20 @@ write_services(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap
 
 		fprintf(f, "%s\n  ", i ? "," : "");
 		put_string(f, svc->name);
-		fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"backends\": {",
-			SUM(dp, svc[i].packets), SUM(dp, svc[i].bytes));
+		fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+			", \"new_flows\": %" PRIu64 ", \"backends\": {",
+			SUM(dp, svc[svc->id].packets), SUM(dp, svc[svc->id].bytes),
+			SUM(dp, svc[svc->id].new_flows));
 		for (j = 0; j < svc->n_be; j++) {
-			uint32_t b = svc->be_first + j;
+			const struct tlb_backend *b = &snap->backends[svc->be_first + j];
 
 			fprintf(f, "%s\n    ", j ? "," : "");
-			put_string(f, snap->backends[b].name);
-			fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64 "}",
-				SUM(dp, be[b].packets), SUM(dp, be[b].bytes));
+			put_string(f, b->name);
+			fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
+				", \"new_flows\": %" PRIu64 ", \"weight\": %u, \"state\": \"%s\"}",
+				SUM(dp, be[b->id].packets), SUM(dp, be[b->id].bytes),
+				SUM(dp, be[b->id].new_flows), b->weight,
+				tlb_config_state_name((enum tlb_backend_state)b->state));
 		}
 		fprintf(f, "}}");
 	}
@@ -103,9 +108,15 @@ tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot
 	for (i = 1; i < TLB_V_MAX; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "",
 			tlb_verdict_name((enum tlb_verdict)i), SUM(dp, drops[i]));
-	fprintf(f, "},\n");
+	fprintf(f, "},\n\"flows\": {");
+	for (i = 0; i < TLB_FLOW_EV_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+			tlb_flow_event_name((enum tlb_flow_event)i), SUM(dp, flow[i]));
+	fprintf(f, ", \"capacity_per_worker\": %u},\n", dp->n_workers ?
+		dp->workers[0]->flows.n_entries : 0);
 	write_services(f, dp, snap);
-	fprintf(f, ",\n\"reloads\": {\"ok\": 0, \"failed\": 0}, \"generation\": %" PRIu64 ",\n",
+	fprintf(f, ",\n\"reloads\": {\"ok\": %" PRIu64 ", \"failed\": %" PRIu64 "}, "
+		"\"generation\": %" PRIu64 ",\n", dp->reloads_ok, dp->reloads_failed,
 		snap != NULL ? snap->generation : 0);
 	write_ports(f, dp);
 	fprintf(f, ",\n\"mempool\": {");

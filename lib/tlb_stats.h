@@ -16,6 +16,8 @@
 #include <rte_common.h>
 
 #include "tlb_common.h"
+#include "tlb_flow.h"
+#include "tlb_ids.h"
 #include "tlb_local.h"
 #include "tlb_verdict.h"
 
@@ -24,6 +26,7 @@ typedef _Atomic uint64_t tlb_counter_t;	/* the one typedef: a counter cell */
 struct tlb_traffic {
 	tlb_counter_t packets;
 	tlb_counter_t bytes;		/* inner IP packet bytes */
+	tlb_counter_t new_flows;	/* flows given to a backend by Maglev (miss or reselect) */
 };
 
 struct tlb_lcore_stats {
@@ -32,8 +35,9 @@ struct tlb_lcore_stats {
 	tlb_counter_t forwarded;		/* encapsulated and handed to TX */
 	tlb_counter_t replies[TLB_REPLY_MAX];	/* local answers handed to TX */
 	tlb_counter_t drops[TLB_V_MAX];		/* by reason; [TLB_V_OK] unused */
-	struct tlb_traffic svc[TLB_MAX_SERVICES];	/* by snapshot service index */
-	struct tlb_traffic be[TLB_MAX_BACKENDS];	/* by snapshot backend index */
+	tlb_counter_t flow[TLB_FLOW_EV_MAX];	/* connection table events */
+	struct tlb_traffic svc[TLB_MAX_SERVICE_IDS];	/* by stable service id */
+	struct tlb_traffic be[TLB_MAX_BACKEND_IDS];	/* by stable backend id */
 } __rte_cache_aligned;
 
 /*

@@ -3,6 +3,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
+#include <rte_tcp.h>
 
 #include "tlb_hash.h"
 #include "tlb_local.h"
@@ -11,14 +12,37 @@
 #include "tlb_worker.h"
 
 struct tlb_worker *
-tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx)
+tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
+		  const struct tlb_config_dataplane *dpc)
 {
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	uint64_t hz = rte_get_tsc_hz(), tick_hz;
+	uint32_t timeout[TLB_FLOW_TCLASS_MAX];
 	struct tlb_worker *w;
+	size_t sz;
 
-	w = rte_zmalloc_socket("tlb_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
-			       (int)rte_lcore_to_socket_id(lcore));
+	w = rte_zmalloc_socket("tlb_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL)
 		return NULL;
+	/* Flow clock: the largest power-of-two division of the TSC at >= 1 kHz. */
+	while ((hz >> (w->tick_shift + 1)) >= 1000)
+		w->tick_shift++;
+	tick_hz = hz >> w->tick_shift;
+	timeout[TLB_FLOW_TCP] = (uint32_t)(dpc->tcp_timeout * tick_hz);
+	timeout[TLB_FLOW_TCP_FIN] = (uint32_t)(dpc->tcp_fin_timeout * tick_hz);
+	timeout[TLB_FLOW_UDP] = (uint32_t)(dpc->udp_timeout * tick_hz);
+	sz = tlb_flow_memsize(dpc->flow_table_size);
+	if (sz != 0) {
+		w->flow_mem = rte_malloc_socket("tlb_flows", sz, RTE_CACHE_LINE_SIZE, socket);
+		if (w->flow_mem == NULL) {
+			TLB_LOG(ERR, worker, "worker %u: %zu MiB for %u flows: out of memory "
+				"(lower dataplane.flow_table_size or give EAL more memory)", idx,
+				sz >> 20, dpc->flow_table_size);
+			rte_free(w);
+			return NULL;
+		}
+	}
+	tlb_flow_init(&w->flows, w->flow_mem, dpc->flow_table_size, timeout);
 	w->dp = dp;
 	w->lcore_id = lcore;
 	w->index = idx;
@@ -31,6 +55,9 @@ tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx)
 void
 tlb_worker_free(struct tlb_worker *w)
 {
+	if (w == NULL)
+		return;
+	rte_free(w->flow_mem);
 	rte_free(w);
 }
 
@@ -116,8 +143,8 @@ handle_local(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tl
 /* Wrap the client's IP packet for backend be and queue it on the egress port. */
 static enum tlb_verdict
 handle_encap(struct tlb_worker *w, const struct tlb_port_rt *in, struct rte_mbuf *m,
-	     const struct tlb_pkt *p, const struct tlb_backend *be, uint32_t be_idx,
-	     uint16_t svc_idx, uint32_t hash)
+	     const struct tlb_pkt *p, const struct tlb_service *svc, const struct tlb_backend *be,
+	     uint32_t hash)
 {
 	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
 	const struct tlb_encap_tmpl *t = &be->tmpl;
@@ -143,13 +170,93 @@ handle_encap(struct tlb_worker *w, const struct tlb_port_rt *in, struct rte_mbuf
 	tlb_encap_write(hdr, t, out->mac, &pk);
 	tlb_offload_finish_encap(m, t, &out->caps);
 
-	tlb_stats_add(&w->stats.svc[svc_idx].packets, 1);
-	tlb_stats_add(&w->stats.svc[svc_idx].bytes, p->ip_len);
-	tlb_stats_add(&w->stats.be[be_idx].packets, 1);
-	tlb_stats_add(&w->stats.be[be_idx].bytes, p->ip_len);
+	tlb_stats_add(&w->stats.svc[svc->id].packets, 1);
+	tlb_stats_add(&w->stats.svc[svc->id].bytes, p->ip_len);
+	tlb_stats_add(&w->stats.be[be->id].packets, 1);
+	tlb_stats_add(&w->stats.be[be->id].bytes, p->ip_len);
 	tlb_stats_add(&w->stats.forwarded, 1);
 	enqueue(w, in->tx_port, m);
 	return TLB_V_OK;
+}
+
+/* Timeout class of a tracked flow after packet p. */
+static inline uint8_t
+flow_tclass(const struct tlb_pkt *p, const struct tlb_flow_entry *e)
+{
+	if (p->proto != IPPROTO_TCP)
+		return TLB_FLOW_UDP;
+	if (p->tcp_flags & (RTE_TCP_FIN_FLAG | RTE_TCP_RST_FLAG))
+		return TLB_FLOW_TCP_FIN;
+	if (p->tcp_flags & RTE_TCP_SYN_FLAG)
+		return TLB_FLOW_TCP;			/* a new connection on this tuple */
+	return e != NULL ? e->tclass : TLB_FLOW_TCP;
+}
+
+/*
+ * Does the tracked backend still take this flow? Not when it is gone or now
+ * belongs to another service (reload), is down, or is draining and this is a
+ * new connection (a SYN without ACK).
+ */
+static inline int
+flow_still_valid(const struct tlb_snapshot *s, const struct tlb_service *svc, uint32_t idx,
+		 const struct tlb_pkt *p)
+{
+	const struct tlb_backend *be;
+
+	if (idx == TLB_ID_NONE)
+		return 0;
+	be = &s->backends[idx];
+	if (be->service != (uint16_t)(svc - s->services) || be->state == TLB_BACKEND_DOWN)
+		return 0;
+	return !(be->state == TLB_BACKEND_DRAINING && p->proto == IPPROTO_TCP &&
+		 (p->tcp_flags & (RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)) == RTE_TCP_SYN_FLAG);
+}
+
+/*
+ * Select the backend of p: its connection-table entry when it is still
+ * valid, else Maglev over the service's usable backends; a miss creates an
+ * entry whatever the TCP flags (a restarted or added balancer must not reset
+ * live flows: IPVS sloppy_tcp). Returns the backend index in s, or
+ * TLB_ID_NONE when the service has no usable backend.
+ */
+static inline uint32_t
+select_backend(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tlb_service *svc,
+	       const struct tlb_pkt *p, const struct tlb_flow_key *k, uint32_t h5)
+{
+	struct tlb_flow_entry *e;
+	enum tlb_flow_event ev;
+	uint32_t hsel = h5, idx;
+	uint16_t slot;
+
+	e = tlb_flow_lookup(&w->flows, k, h5, w->now, &ev);
+	if (w->flows.n_entries != 0)
+		tlb_stats_add(&w->stats.flow[ev], 1);
+	if (e != NULL) {
+		idx = tlb_snapshot_backend_idx(s, e->backend_id);
+		if (flow_still_valid(s, svc, idx, p)) {
+			tlb_flow_refresh(&w->flows, e, flow_tclass(p, e), w->now);
+			return idx;
+		}
+		tlb_stats_add(&w->stats.flow[TLB_FLOW_EV_RESELECT], 1);
+	}
+	if (svc->hash != TLB_HASH_5TUPLE)
+		hsel = tlb_hash_flow(p, svc->hash, s->seed);
+	slot = tlb_maglev_lookup(&svc->mg, hsel);
+	if (slot == TLB_MAGLEV_NONE)
+		return TLB_ID_NONE;
+	idx = svc->be_first + slot;
+	tlb_stats_add(&w->stats.svc[svc->id].new_flows, 1);
+	tlb_stats_add(&w->stats.be[s->backends[idx].id].new_flows, 1);
+	if (e == NULL) {
+		e = tlb_flow_insert(&w->flows, k, h5, w->now, &ev);
+		if (ev != TLB_FLOW_EV_NONE)
+			tlb_stats_add(&w->stats.flow[ev], 1);
+		if (e == NULL)
+			return idx;		/* connection tracking is off */
+	}
+	e->backend_id = s->backends[idx].id;
+	tlb_flow_refresh(&w->flows, e, flow_tclass(p, NULL), w->now);
+	return idx;
 }
 
 /* The pipeline for one packet: parse, classify, select, encap, queue. */
@@ -158,10 +265,10 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 {
 	const struct tlb_port_rt *in = &w->dp->port[in_port];
 	const struct tlb_service *svc;
+	struct tlb_flow_key k;
 	struct tlb_pkt p;
 	enum tlb_verdict v;
-	uint32_t hash, be_idx;
-	uint16_t slot;
+	uint32_t h5, idx;
 
 	v = tlb_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len, &p);
 	if (v != TLB_V_OK)
@@ -171,13 +278,13 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 	svc = tlb_snapshot_lookup(s, &p, &v);
 	if (svc == NULL)
 		return v;
-	hash = tlb_hash_flow(&p, svc->hash, s->seed);
-	slot = tlb_maglev_lookup(&svc->mg, hash);
-	if (slot == TLB_MAGLEV_NONE)
+	/* The 5-tuple hash keys the connection table and gives the outer entropy. */
+	tlb_hash_key_init(&k, &p, TLB_HASH_5TUPLE);
+	h5 = tlb_hash_key(&k, s->seed);
+	idx = select_backend(w, s, svc, &p, &k, h5);
+	if (idx == TLB_ID_NONE)
 		return TLB_V_NO_BACKEND;
-	be_idx = svc->be_first + slot;
-	return handle_encap(w, in, m, &p, &s->backends[be_idx], be_idx,
-			    (uint16_t)(svc - s->services), hash);
+	return handle_encap(w, in, m, &p, svc, &s->backends[idx], h5);
 }
 
 void
@@ -187,6 +294,7 @@ tlb_worker_process(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t 
 	uint16_t i;
 
 	tlb_stats_add(&w->stats.rx, n);
+	w->now = (uint32_t)(rte_rdtsc() >> w->tick_shift);
 	for (i = 0; i < n; i++) {
 		enum tlb_verdict v;
 

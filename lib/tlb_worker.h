@@ -17,6 +17,7 @@
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
+#include "tlb_flow.h"
 #include "tlb_offload.h"
 #include "tlb_snapshot.h"
 #include "tlb_stats.h"
@@ -49,6 +50,8 @@ struct tlb_dp {
 	uint16_t port_ids[RTE_MAX_ETHPORTS];	/* ports in use, in order */
 	struct tlb_port_rt port[RTE_MAX_ETHPORTS];	/* indexed by DPDK port id */
 	struct rte_mempool *pool[RTE_MAX_NUMA_NODES];	/* mbuf pools by socket */
+	uint64_t reloads_ok;		/* control thread only */
+	uint64_t reloads_failed;
 	/* Recorded when the ports are closed, before the pools are freed (leak check). */
 	uint32_t pool_size[RTE_MAX_NUMA_NODES];
 	uint32_t pool_in_use[RTE_MAX_NUMA_NODES];
@@ -65,6 +68,10 @@ struct tlb_worker {
 	unsigned int lcore_id;
 	uint16_t index;			/* RX/TX queue id on every port; RCU thread id */
 	uint16_t ip_id;			/* next outer IPv4 identification */
+	uint8_t tick_shift;		/* flow clock: tick = TSC >> tick_shift (about 1 ms) */
+	uint32_t now;			/* flow clock, read once per burst */
+	struct tlb_flow_table flows;	/* this worker's connections; memory in flow_mem */
+	void *flow_mem;
 	uint16_t n_rx;
 	uint16_t rx_port[RTE_MAX_ETHPORTS];	/* ports where this worker has an RX queue */
 	/* Written by this worker, read by the control thread for --idle-exit. */
@@ -74,10 +81,12 @@ struct tlb_worker {
 } __rte_cache_aligned;
 
 /*
- * Allocate and initialise the worker for queue/RCU index idx on lcore. Control
- * thread, before launch. Returns NULL on allocation failure.
+ * Allocate and initialise the worker for queue/RCU index idx on lcore, with a
+ * connection table sized and timed by dpc (memory on the lcore's socket).
+ * Control thread, before launch. Returns NULL on allocation failure.
  */
-struct tlb_worker *tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx);
+struct tlb_worker *tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
+				     const struct tlb_config_dataplane *dpc);
 
 /* Free a worker (after it stopped). */
 void tlb_worker_free(struct tlb_worker *w);

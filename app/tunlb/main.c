@@ -23,6 +23,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "tlb_config.h"
+#include "tlb_ctl.h"
 #include "tlb_log.h"
 #include "tlb_port.h"
 #include "tlb_snapshot.h"
@@ -44,7 +45,8 @@ struct app_opts {
 struct app {
 	struct app_opts opts;
 	struct tlb_dp *dp;
-	const struct tlb_snapshot *snap;
+	struct tlb_ctl ctl;
+	struct tlb_worker *self;	/* single-lcore mode: the main lcore's own worker */
 	uint64_t next_stats_tsc;	/* --stats-interval: next periodic write */
 };
 
@@ -161,18 +163,19 @@ parse_args(int argc, char **argv, struct app_opts *o)
 
 /* One worker per EAL worker lcore; with none, the main lcore is the only worker. */
 static int
-create_workers(struct tlb_dp *dp)
+create_workers(struct tlb_dp *dp, const struct tlb_config_dataplane *dpc)
 {
 	unsigned int lcore;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
-		dp->workers[dp->n_workers] = tlb_worker_create(dp, lcore, (uint16_t)dp->n_workers);
+		dp->workers[dp->n_workers] = tlb_worker_create(dp, lcore, (uint16_t)dp->n_workers,
+							       dpc);
 		if (dp->workers[dp->n_workers] == NULL)
 			return -ENOMEM;
 		dp->n_workers++;
 	}
 	if (dp->n_workers == 0) {
-		dp->workers[0] = tlb_worker_create(dp, rte_get_main_lcore(), 0);
+		dp->workers[0] = tlb_worker_create(dp, rte_get_main_lcore(), 0, dpc);
 		if (dp->workers[0] == NULL)
 			return -ENOMEM;
 		dp->n_workers = 1;
@@ -248,9 +251,15 @@ control_tick(struct app *app)
 	const struct app_opts *o = &app->opts;
 	const struct tlb_dp *dp = app->dp;
 
-	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed))
-		TLB_LOG(WARNING, main, "SIGHUP: live reload is not available in this build; "
-			"restart tunlb to apply %s", o->config);
+	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed)) {
+		TLB_LOG(INFO, main, "SIGHUP: reloading %s", o->config);
+		/* The grace period must not wait for ourselves when we poll too. */
+		if (app->self != NULL)
+			tlb_worker_offline(app->self);
+		tlb_ctl_reload(&app->ctl);
+		if (app->self != NULL)
+			tlb_worker_online(app->self);
+	}
 	if (atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
 		TLB_LOG(INFO, main, "signal received: stopping");
 		return true;
@@ -262,7 +271,7 @@ control_tick(struct app *app)
 	if (o->stats_interval_ms != 0 && rte_rdtsc() >= app->next_stats_tsc) {
 		app->next_stats_tsc = rte_rdtsc() + o->stats_interval_ms * (rte_get_tsc_hz() / 1000);
 		tlb_port_refresh_stats(app->dp);
-		write_stats(o->stats_out, app->dp, app->snap);
+		write_stats(o->stats_out, app->dp, app->ctl.snap);
 	}
 	return false;
 }
@@ -278,6 +287,7 @@ run(struct app *app)
 		struct tlb_worker *w = dp->workers[0];
 		uint32_t iter = 0;
 
+		app->self = w;
 		tlb_worker_online(w);
 		for (;;) {
 			uint32_t got = tlb_worker_iter(w);
@@ -306,7 +316,6 @@ main(int argc, char **argv)
 	struct app app = { .dp = &dp };
 	struct app_opts *o = &app.opts;
 	struct tlb_config *cfg;
-	struct tlb_snapshot *snap;
 	struct sigaction sa;
 	uint32_t i;
 	int ret, rc = 0;
@@ -342,30 +351,25 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	if (create_workers(&dp) != 0 || create_rcu(&dp) != 0)
+	if (create_workers(&dp, &cfg->dataplane) != 0 || create_rcu(&dp) != 0)
 		rte_exit(EXIT_FAILURE, "out of memory for %u workers\n", rte_lcore_count());
 	if (tlb_port_setup(&dp, cfg) != 0)
 		rte_exit(EXIT_FAILURE, "port set-up failed (see the message above)\n");
-	snap = tlb_snapshot_build(cfg, 1, (int)rte_socket_id());
-	if (snap == NULL)
-		rte_exit(EXIT_FAILURE, "cannot build the forwarding snapshot: %s\n",
-			 rte_strerror(rte_errno));
-	/* Before any worker runs: the launch itself orders this store. */
-	atomic_store_explicit(&dp.active, snap, memory_order_release);
 	TLB_LOG(INFO, main, "%s: %u services on %u port(s), %u worker(s)", cfg->file,
 		cfg->n_services, dp.n_ports, dp.n_workers);
+	ret = tlb_ctl_init(&app.ctl, &dp, o->config, cfg, (int)rte_socket_id());
+	if (ret != 0)
+		rte_exit(EXIT_FAILURE, "cannot build the forwarding state: %s\n", rte_strerror(-ret));
 
-	app.snap = snap;
 	run(&app);
 
 	tlb_port_close_all(&dp);
-	if (o->stats_out != NULL && write_stats(o->stats_out, &dp, snap) != 0)
+	if (o->stats_out != NULL && write_stats(o->stats_out, &dp, app.ctl.snap) != 0)
 		rc = 1;
-	tlb_snapshot_free(snap);
+	tlb_ctl_fini(&app.ctl);
 	for (i = 0; i < dp.n_workers; i++)
 		tlb_worker_free(dp.workers[i]);
 	rte_free(dp.qsv);
-	tlb_config_free(cfg);
 	rte_eal_cleanup();
 	return rc;
 }
