@@ -31,7 +31,12 @@ tlb_hash_key_init(struct tlb_flow_key *k, const struct tlb_pkt *p, enum tlb_hash
 uint32_t
 tlb_hash_key(const struct tlb_flow_key *k, uint32_t seed)
 {
-	return rte_jhash_32b((const uint32_t *)(const void *)k, sizeof(*k) / 4, seed);
+	uint32_t w[sizeof(*k) / 4];
+
+	/* Copy, never cast: reading the key's bytes as uint32_t would break strict
+	 * aliasing and let the compiler drop the port and protocol stores. */
+	memcpy(w, k, sizeof(w));
+	return rte_jhash_32b(w, RTE_DIM(w), seed);
 }
 
 uint32_t
