@@ -66,6 +66,22 @@ addr_is(const struct tlb_addr *a, const char *text)
 }
 
 static void
+check_dataplane(const struct tlb_config *cfg)
+{
+	assert_int_equal(cfg->dataplane.flow_table_size, 5000);
+	assert_int_equal(cfg->dataplane.tcp_timeout, 60);
+	assert_int_equal(cfg->dataplane.tcp_fin_timeout, 5);
+	assert_int_equal(cfg->dataplane.udp_timeout, 30);
+}
+
+static void
+check_tracking_off(const struct tlb_config *cfg)
+{
+	assert_int_equal(cfg->dataplane.flow_table_size, 0);
+	assert_int_equal(cfg->dataplane.tcp_timeout, TLB_CONFIG_DEFAULT_TCP_TIMEOUT);
+}
+
+static void
 check_defaults(const struct tlb_config *cfg)
 {
 	const struct tlb_config_service *s = &cfg->services[0];
@@ -77,6 +93,10 @@ check_defaults(const struct tlb_config *cfg)
 	assert_null(cfg->ports);
 	assert_int_equal(cfg->n_ports, 0);
 	assert_int_equal(cfg->maglev_seed, TLB_CONFIG_DEFAULT_SEED);
+	assert_int_equal(cfg->dataplane.flow_table_size, TLB_CONFIG_DEFAULT_FLOWS);
+	assert_int_equal(cfg->dataplane.tcp_timeout, TLB_CONFIG_DEFAULT_TCP_TIMEOUT);
+	assert_int_equal(cfg->dataplane.tcp_fin_timeout, TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT);
+	assert_int_equal(cfg->dataplane.udp_timeout, TLB_CONFIG_DEFAULT_UDP_TIMEOUT);
 	assert_int_equal(cfg->n_services, 1);
 	assert_string_equal(s->name, "web");
 	addr_is(&s->vip, "198.51.100.10");
@@ -335,6 +355,24 @@ static const struct row rows[] = {
 	  { { 10, 11, "port: expected integer" } }, NULL },
 	{ "empty value for integer", HEAD "    port:\n", -EINVAL,
 	  { { 10, 10, "port: expected integer" } }, NULL },
+	{ "dataplane values", NODE "services: []\ndataplane:\n  flow_table_size: 5000\n"
+	  "  tcp_timeout: 60\n  tcp_fin_timeout: 5\n  udp_timeout: 0x1e\n", 0, { { 0 } },
+	  check_dataplane },
+	{ "flow_table_size 0 turns tracking off", NODE "services: []\ndataplane:\n"
+	  "  flow_table_size: 0\n", 0, { { 0 } }, check_tracking_off },
+	{ "flow_table_size below 1024", NODE "services: []\ndataplane:\n  flow_table_size: 10\n",
+	  -EINVAL, { { 7, 20, "flow_table_size 10: 0 (tracking off) or at least 1024" } }, NULL },
+	{ "flow_table_size above 2^24", NODE "services: []\ndataplane:\n"
+	  "  flow_table_size: 16777217\n", -EINVAL,
+	  { { 7, 20, "flow_table_size out of range" } }, NULL },
+	{ "timeouts 0 and above a day", NODE "services: []\ndataplane:\n  tcp_timeout: 0\n"
+	  "  udp_timeout: 86401\n", -EINVAL,
+	  { { 7, 16, "tcp_timeout out of range" }, { 8, 16, "udp_timeout out of range" } },
+	  NULL },
+	{ "unknown dataplane key", NODE "services: []\ndataplane:\n  flows: 5\n", -EINVAL,
+	  { { 7, 3, "unknown key 'flows'" } }, NULL },
+	{ "dataplane not a mapping", NODE "services: []\ndataplane: 5\n", -EINVAL,
+	  { { 6, 12, "dataplane: expected a mapping" } }, NULL },
 	{ "hex seed above 2^32-1", NODE "services: []\nmaglev_seed: 0x100000000\n", -EINVAL,
 	  { { 6, 14, "maglev_seed out of range" } }, NULL },
 	{ "seed overflowing 64 bits", NODE "services: []\nmaglev_seed: 99999999999999999999999\n",
