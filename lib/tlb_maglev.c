@@ -33,7 +33,7 @@ tlb_maglev_build(struct tlb_maglev *mg, uint32_t size, const struct tlb_maglev_b
 		 uint32_t n, uint32_t seed)
 {
 	const struct tlb_maglev_backend **order = NULL;
-	uint32_t *offset = NULL, *skip = NULL, *next = NULL, *turns = NULL;
+	uint32_t *pos = NULL, *skip = NULL, *turns = NULL;
 	uint32_t i, k, n_use = 0, filled = 0, g = 0;
 	uint16_t *slot;
 	int rc = 0;
@@ -49,11 +49,10 @@ tlb_maglev_build(struct tlb_maglev *mg, uint32_t size, const struct tlb_maglev_b
 		slot[i] = TLB_MAGLEV_NONE;
 
 	order = calloc(n + 1, sizeof(*order));
-	offset = calloc(n + 1, sizeof(*offset));
+	pos = calloc(n + 1, sizeof(*pos));
 	skip = calloc(n + 1, sizeof(*skip));
-	next = calloc(n + 1, sizeof(*next));
 	turns = calloc(n + 1, sizeof(*turns));
-	if (order == NULL || offset == NULL || skip == NULL || next == NULL || turns == NULL) {
+	if (order == NULL || pos == NULL || skip == NULL || turns == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -67,13 +66,15 @@ tlb_maglev_build(struct tlb_maglev *mg, uint32_t size, const struct tlb_maglev_b
 		goto out;
 	qsort(order, n_use, sizeof(*order), cmp_backend_ptr);
 	for (k = 0; k < n_use; k++) {
-		offset[k] = tlb_hash_backend_h1(&order[k]->key, seed) % size;
+		pos[k] = tlb_hash_backend_h1(&order[k]->key, seed) % size;	/* offset */
 		skip[k] = tlb_hash_backend_h2(&order[k]->key, seed) % (size - 1) + 1;
 		turns[k] = order[k]->weight / g;
 	}
 	/*
 	 * Paper's Algorithm 1 (populate), weighted as IPVS mh: each round, backend k
-	 * takes its next turns[k] preferred slots that are still free.
+	 * takes its next turns[k] preferred slots that are still free. Its j-th
+	 * preference (offset + j * skip) mod M is kept in pos[k] and advanced by
+	 * one addition and a conditional subtraction instead of a division.
 	 */
 	while (filled < size) {
 		for (k = 0; k < n_use && filled < size; k++) {
@@ -83,8 +84,10 @@ tlb_maglev_build(struct tlb_maglev *mg, uint32_t size, const struct tlb_maglev_b
 				uint32_t c;
 
 				do {
-					c = (uint32_t)((offset[k] + (uint64_t)next[k] * skip[k]) % size);
-					next[k]++;
+					c = pos[k];
+					pos[k] += skip[k];
+					if (pos[k] >= size)
+						pos[k] -= size;
 				} while (slot[c] != TLB_MAGLEV_NONE);
 				slot[c] = (uint16_t)(order[k] - be);
 				filled++;
@@ -93,9 +96,8 @@ tlb_maglev_build(struct tlb_maglev *mg, uint32_t size, const struct tlb_maglev_b
 	}
 out:
 	free(turns);
-	free(next);
 	free(skip);
-	free(offset);
+	free(pos);
 	free(order);
 	if (rc != 0) {
 		free(slot);
