@@ -1098,6 +1098,25 @@ cleanup:
 }
 
 int
+tlb_config_read_file(const char *path, char **buf, size_t *len, struct tlb_config_errors *errs)
+{
+	int rc;
+
+	memset(errs, 0, sizeof(*errs));
+	errno = 0;
+	rc = read_file(path, buf, len);
+	if (rc != 0) {
+		char eb[128];
+
+		if (rc == -EFBIG)
+			err_add(errs, 0, 0, "file is larger than %u bytes", TLB_CONFIG_MAX_FILE);
+		else
+			err_add(errs, 0, 0, "cannot read file: %s", strerror_r(-rc, eb, sizeof(eb)));
+	}
+	return rc;
+}
+
+int
 tlb_config_load(const char *path, struct tlb_config **out, struct tlb_config_errors *errs)
 {
 	struct tlb_config_errors local;
@@ -1108,18 +1127,9 @@ tlb_config_load(const char *path, struct tlb_config **out, struct tlb_config_err
 	*out = NULL;
 	if (errs == NULL)
 		errs = &local;
-	memset(errs, 0, sizeof(*errs));
-	errno = 0;
-	rc = read_file(path, &buf, &len);
-	if (rc != 0) {
-		char eb[128];
-
-		if (rc == -EFBIG)
-			err_add(errs, 0, 0, "file is larger than %u bytes", TLB_CONFIG_MAX_FILE);
-		else
-			err_add(errs, 0, 0, "cannot read file: %s", strerror_r(-rc, eb, sizeof(eb)));
+	rc = tlb_config_read_file(path, &buf, &len, errs);
+	if (rc != 0)
 		return rc;
-	}
 	rc = tlb_config_load_buffer(path, buf, len, out, errs);
 	free(buf);
 	return rc;

@@ -134,6 +134,13 @@ struct tlb_config_errors {
  */
 int tlb_config_load(const char *path, struct tlb_config **out, struct tlb_config_errors *errs);
 
+/*
+ * Read the file at path into a new buffer (*buf, *len; free() it), refusing
+ * more than TLB_CONFIG_MAX_FILE bytes. Returns 0, or -errno with one
+ * line-0 error in errs.
+ */
+int tlb_config_read_file(const char *path, char **buf, size_t *len, struct tlb_config_errors *errs);
+
 /* Same as tlb_config_load() on an in-memory buffer; name is used in messages. */
 int tlb_config_load_buffer(const char *name, const char *buf, size_t len,
 			   struct tlb_config **out, struct tlb_config_errors *errs);

@@ -56,7 +56,7 @@ expired(uint32_t deadline, uint32_t now)
 
 struct tlb_flow_entry *
 tlb_flow_lookup(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t h, uint32_t now,
-		enum tlb_flow_event *ev)
+		enum tlb_flow_event *ev, uint32_t *gone)
 {
 	struct tlb_flow_bucket *b;
 	uint32_t sig = h | 1, i, w;
@@ -76,6 +76,7 @@ tlb_flow_lookup(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t
 			continue;
 		if (expired(b->deadline[w], now)) {
 			b->sig[w] = 0;
+			*gone = e->backend_id;
 			*ev = TLB_FLOW_EV_EXPIRATION;
 			return NULL;
 		}
@@ -87,7 +88,7 @@ tlb_flow_lookup(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t
 
 struct tlb_flow_entry *
 tlb_flow_insert(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t h, uint32_t now,
-		enum tlb_flow_event *ev)
+		enum tlb_flow_event *ev, uint32_t *gone)
 {
 	struct tlb_flow_bucket *b;
 	struct tlb_flow_entry *e;
@@ -121,8 +122,10 @@ tlb_flow_insert(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t
 		pick = victim;
 		*ev = TLB_FLOW_EV_EVICTION;
 	}
-	b->sig[pick] = h | 1;
 	e = &t->e[i * TLB_FLOW_WAYS + pick];
+	if (*ev != TLB_FLOW_EV_NONE)
+		*gone = e->backend_id;
+	b->sig[pick] = h | 1;
 	e->key = *k;
 	return e;
 }

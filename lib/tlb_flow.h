@@ -86,20 +86,24 @@ int tlb_flow_init(struct tlb_flow_table *t, void *mem, uint32_t entries,
 /*
  * Find the live entry for key k with hash h at tick now. Returns it, or NULL
  * with *ev = TLB_FLOW_EV_MISS, or TLB_FLOW_EV_EXPIRATION when the entry was
- * there but idle past its deadline (it is freed). On a hit *ev = HIT and the
- * entry's deadline is not changed (see tlb_flow_refresh). Owning worker only.
+ * there but idle past its deadline (it is freed and *gone is its backend id).
+ * On a hit *ev = HIT and the entry's deadline is not changed (see
+ * tlb_flow_refresh). Owning worker only.
  */
 struct tlb_flow_entry *tlb_flow_lookup(struct tlb_flow_table *t, const struct tlb_flow_key *k,
-				       uint32_t h, uint32_t now, enum tlb_flow_event *ev);
+				       uint32_t h, uint32_t now, enum tlb_flow_event *ev,
+				       uint32_t *gone);
 
 /*
- * Claim a slot for key k (not present) in its bucket: a free one, else an
- * expired one (*ev = EXPIRATION), else the one nearest its deadline (*ev =
- * EVICTION), else *ev = NONE. The caller fills backend_id and calls
+ * Claim a slot for key k (not present) in its bucket: a free one (*ev =
+ * NONE), else an expired one (*ev = EXPIRATION), else the one nearest its
+ * deadline (*ev = EVICTION); for the last two *gone is the backend id of the
+ * entry that was replaced. The caller fills backend_id and calls
  * tlb_flow_refresh(). Returns NULL only when the table is off. Owning worker.
  */
 struct tlb_flow_entry *tlb_flow_insert(struct tlb_flow_table *t, const struct tlb_flow_key *k,
-				       uint32_t h, uint32_t now, enum tlb_flow_event *ev);
+				       uint32_t h, uint32_t now, enum tlb_flow_event *ev,
+				       uint32_t *gone);
 
 /* Set e's class and push its deadline to now + timeout[tclass]. Owning worker. */
 static inline void

@@ -130,10 +130,15 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 	}
 	rc = tlb_maglev_build(&svc->mg, cs->table_size, mb, cs->n_backends, cfg->maglev_seed);
 	free(mb);
-	if (rc != 0)
+	if (rc != 0) {
 		TLB_LOG(ERR, snapshot, "service %s: maglev table of %u: %s", cs->name,
 			cs->table_size, strerror(-rc));
-	return rc;
+		return rc;
+	}
+	for (j = 0; j < svc->mg.size; j++)	/* table share, for telemetry */
+		if (svc->mg.slot[j] != TLB_MAGLEV_NONE)
+			s->backends[be_first + svc->mg.slot[j]].slots++;
+	return 0;
 }
 
 /* id -> index map over every id known so far. */

@@ -27,6 +27,7 @@ struct tlb_backend {
 	struct tlb_encap_tmpl tmpl;	/* outer headers towards this backend */
 	struct tlb_addr addr;
 	uint32_t id;			/* stable id (tlb_ids): flow entries, counters */
+	uint32_t slots;			/* entries of its service's Maglev table naming it */
 	uint16_t weight;
 	uint8_t state;			/* enum tlb_backend_state */
 	uint16_t service;		/* index of its service in this snapshot */

@@ -4,15 +4,20 @@
 
 #include <rte_ether.h>
 
+#include <time.h>
+
+#include <rte_malloc.h>
+
+#include "tlb_ctl.h"
 #include "tlb_snapshot.h"
 #include "tlb_stats.h"
 #include "tlb_worker.h"
 
 /* Sum one counter over every worker. */
-#define SUM(dp, field) sum_counter(dp, offsetof(struct tlb_lcore_stats, field))
+#define SUM(dp, field) tlb_stats_sum(dp, TLB_STAT_OFF(field))
 
-static uint64_t
-sum_counter(const struct tlb_dp *dp, size_t off)
+uint64_t
+tlb_stats_sum(const struct tlb_dp *dp, size_t off)
 {
 	uint64_t total = 0;
 	uint32_t i;
@@ -93,10 +98,45 @@ write_ports(FILE *f, const struct tlb_dp *dp)
 	fprintf(f, "}");
 }
 
-int
-tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap)
+static void
+write_memory(FILE *f, const struct tlb_dp *dp)
 {
+	struct rte_malloc_socket_stats ms;
+	uint64_t alloc = 0, count = 0;
+	unsigned int s;
 	int i, first = 1;
+
+	fprintf(f, "\"mempool\": {");
+	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		const struct rte_mempool *mp = dp->pool[i];
+
+		if (mp == NULL && dp->pool_size[i] == 0)
+			continue;
+		if (mp != NULL)		/* live: includes mbufs in queues and caches */
+			fprintf(f, "%s\"socket%d\": {\"size\": %u, \"in_use\": %u}",
+				first ? "" : ", ", i, mp->size, rte_mempool_in_use_count(mp));
+		else
+			fprintf(f, "%s\"socket%d\": {\"size\": %u, \"in_use_after_close\": %u}",
+				first ? "" : ", ", i, dp->pool_size[i], dp->pool_in_use[i]);
+		first = 0;
+	}
+	for (s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &ms) == 0) {
+			alloc += ms.heap_allocsz_bytes;
+			count += ms.alloc_count;
+		}
+	fprintf(f, "},\n\"memory\": {\"heap_alloc_bytes\": %" PRIu64 ", \"heap_alloc_count\": %"
+		PRIu64 "}", alloc, count);
+}
+
+int
+tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl)
+{
+	const struct tlb_dp *dp = ctl->dp;
+	const struct tlb_snapshot *snap = ctl->snap;
+	char when[32];
+	struct tm tm;
+	int i;
 
 	fprintf(f, "{\"rx_packets\": %" PRIu64 ", \"tx_packets\": %" PRIu64
 		", \"forwarded\": %" PRIu64 ",\n", SUM(dp, rx), SUM(dp, tx), SUM(dp, forwarded));
@@ -118,15 +158,15 @@ tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot
 	fprintf(f, ",\n\"reloads\": {\"ok\": %" PRIu64 ", \"failed\": %" PRIu64 "}, "
 		"\"generation\": %" PRIu64 ",\n", dp->reloads_ok, dp->reloads_failed,
 		snap != NULL ? snap->generation : 0);
+	gmtime_r(&ctl->last.time, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "\"last_reload\": {\"ok\": %s, \"time\": \"%s\", \"message\": ",
+		ctl->last.ok ? "true" : "false", when);
+	put_string(f, ctl->last.message);
+	fprintf(f, "},\n");
 	write_ports(f, dp);
-	fprintf(f, ",\n\"mempool\": {");
-	for (i = 0; i < RTE_MAX_NUMA_NODES; i++) {
-		if (dp->pool_size[i] == 0)
-			continue;
-		fprintf(f, "%s\"socket%d\": {\"size\": %u, \"in_use_after_close\": %u}",
-			first ? "" : ", ", i, dp->pool_size[i], dp->pool_in_use[i]);
-		first = 0;
-	}
-	fprintf(f, "}}\n");
+	fprintf(f, ",\n");
+	write_memory(f, dp);
+	fprintf(f, "}\n");
 	return ferror(f) ? -EIO : 0;
 }

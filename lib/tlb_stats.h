@@ -27,6 +27,8 @@ struct tlb_traffic {
 	tlb_counter_t packets;
 	tlb_counter_t bytes;		/* inner IP packet bytes */
 	tlb_counter_t new_flows;	/* flows given to a backend by Maglev (miss or reselect) */
+	tlb_counter_t flows;		/* gauge: connection entries naming it (wraps per worker;
+					 * the sum over workers is exact) */
 };
 
 struct tlb_lcore_stats {
@@ -60,12 +62,20 @@ tlb_stats_read(const tlb_counter_t *c)
 
 struct tlb_snapshot;
 struct tlb_dp;
+struct tlb_ctl;
+
+/* Byte offset of a counter in struct tlb_lcore_stats, for tlb_stats_sum(). */
+#define TLB_STAT_OFF(field) offsetof(struct tlb_lcore_stats, field)
+
+/* Sum over every worker of dp of the counter at byte offset off. Any thread. */
+uint64_t tlb_stats_sum(const struct tlb_dp *dp, size_t off);
 
 /*
- * Write the summed counters of every worker of dp as one JSON object
- * (design.md section 7, plus "forwarded", "replies", "ports" and "mempool")
- * to f. snap names services and backends. Control thread. Returns 0 or -EIO.
+ * Write the summed counters of every worker of ctl->dp as one JSON object
+ * (design.md section 7, plus "forwarded", "replies", "flows", "last_reload",
+ * "ports", "mempool" and "memory") to f. The active snapshot names services
+ * and backends. Control thread, ctl->lock held. Returns 0 or -EIO.
  */
-int tlb_stats_write_json(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap);
+int tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl);
 
 #endif /* TLB_STATS_H */

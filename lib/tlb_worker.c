@@ -225,12 +225,14 @@ select_backend(struct tlb_worker *w, const struct tlb_snapshot *s, const struct 
 {
 	struct tlb_flow_entry *e;
 	enum tlb_flow_event ev;
-	uint32_t hsel = h5, idx;
+	uint32_t hsel = h5, idx, gone = 0;
 	uint16_t slot;
 
-	e = tlb_flow_lookup(&w->flows, k, h5, w->now, &ev);
+	e = tlb_flow_lookup(&w->flows, k, h5, w->now, &ev, &gone);
 	if (w->flows.n_entries != 0)
 		tlb_stats_add(&w->stats.flow[ev], 1);
+	if (ev == TLB_FLOW_EV_EXPIRATION)
+		tlb_stats_add(&w->stats.be[gone].flows, (uint64_t)-1);
 	if (e != NULL) {
 		idx = tlb_snapshot_backend_idx(s, e->backend_id);
 		if (flow_still_valid(s, svc, idx, p)) {
@@ -247,14 +249,19 @@ select_backend(struct tlb_worker *w, const struct tlb_snapshot *s, const struct 
 	idx = svc->be_first + slot;
 	tlb_stats_add(&w->stats.svc[svc->id].new_flows, 1);
 	tlb_stats_add(&w->stats.be[s->backends[idx].id].new_flows, 1);
-	if (e == NULL) {
-		e = tlb_flow_insert(&w->flows, k, h5, w->now, &ev);
-		if (ev != TLB_FLOW_EV_NONE)
-			tlb_stats_add(&w->stats.flow[ev], 1);
+	if (e != NULL) {			/* re-selected: the entry changes hands */
+		tlb_stats_add(&w->stats.be[e->backend_id].flows, (uint64_t)-1);
+	} else {
+		e = tlb_flow_insert(&w->flows, k, h5, w->now, &ev, &gone);
 		if (e == NULL)
 			return idx;		/* connection tracking is off */
+		if (ev != TLB_FLOW_EV_NONE) {	/* replaced an expired or evicted entry */
+			tlb_stats_add(&w->stats.flow[ev], 1);
+			tlb_stats_add(&w->stats.be[gone].flows, (uint64_t)-1);
+		}
 	}
 	e->backend_id = s->backends[idx].id;
+	tlb_stats_add(&w->stats.be[e->backend_id].flows, 1);
 	tlb_flow_refresh(&w->flows, e, flow_tclass(p, NULL), w->now);
 	return idx;
 }

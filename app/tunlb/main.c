@@ -20,6 +20,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 #include <rte_rcu_qsbr.h>
 
 #include "tlb_config.h"
@@ -28,6 +29,7 @@
 #include "tlb_port.h"
 #include "tlb_snapshot.h"
 #include "tlb_stats.h"
+#include "tlb_telemetry.h"
 #include "tlb_worker.h"
 
 #define DEFAULT_CONFIG "config/tunlb.yaml"
@@ -218,7 +220,7 @@ idle_expired(const struct tlb_dp *dp, uint64_t idle_ms)
  * reader polling the file never sees half of one. Control thread.
  */
 static int
-write_stats(const char *path, struct tlb_dp *dp, const struct tlb_snapshot *snap)
+write_stats(const char *path, struct tlb_ctl *ctl)
 {
 	char tmp[4096];
 	FILE *f;
@@ -232,7 +234,9 @@ write_stats(const char *path, struct tlb_dp *dp, const struct tlb_snapshot *snap
 		TLB_LOG(ERR, main, "--stats-out %s: %s", tmp, strerror(errno));
 		return rc;
 	}
-	rc = tlb_stats_write_json(f, dp, snap);
+	pthread_mutex_lock(&ctl->lock);
+	rc = tlb_stats_write_json(f, ctl);
+	pthread_mutex_unlock(&ctl->lock);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -EIO;
 	if (rc == 0 && rename(tmp, path) != 0)
@@ -253,13 +257,9 @@ control_tick(struct app *app)
 
 	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed)) {
 		TLB_LOG(INFO, main, "SIGHUP: reloading %s", o->config);
-		/* The grace period must not wait for ourselves when we poll too. */
-		if (app->self != NULL)
-			tlb_worker_offline(app->self);
-		tlb_ctl_reload(&app->ctl);
-		if (app->self != NULL)
-			tlb_worker_online(app->self);
+		tlb_ctl_reload(&app->ctl, 0);
 	}
+	tlb_ctl_poll(&app->ctl, rte_get_timer_cycles() / (rte_get_timer_hz() / 1000));
 	if (atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
 		TLB_LOG(INFO, main, "signal received: stopping");
 		return true;
@@ -271,7 +271,7 @@ control_tick(struct app *app)
 	if (o->stats_interval_ms != 0 && rte_rdtsc() >= app->next_stats_tsc) {
 		app->next_stats_tsc = rte_rdtsc() + o->stats_interval_ms * (rte_get_tsc_hz() / 1000);
 		tlb_port_refresh_stats(app->dp);
-		write_stats(o->stats_out, app->dp, app->ctl.snap);
+		write_stats(o->stats_out, &app->ctl);
 	}
 	return false;
 }
@@ -291,8 +291,19 @@ run(struct app *app)
 		tlb_worker_online(w);
 		for (;;) {
 			uint32_t got = tlb_worker_iter(w);
+			bool stop;
 
-			if ((got == 0 || ++iter % POLL_TICK_ITERS == 0) && control_tick(app))
+			if (got != 0 && ++iter % POLL_TICK_ITERS != 0)
+				continue;
+			/*
+			 * Control work may wait for a grace period (reload here or from
+			 * the telemetry thread): this lcore must not count as a reader
+			 * meanwhile, or it would wait for itself.
+			 */
+			rte_rcu_qsbr_thread_offline(dp->qsv, w->index);
+			stop = control_tick(app);
+			rte_rcu_qsbr_thread_online(dp->qsv, w->index);
+			if (stop)
 				break;
 		}
 		tlb_worker_flush(w);
@@ -360,11 +371,23 @@ main(int argc, char **argv)
 	ret = tlb_ctl_init(&app.ctl, &dp, o->config, cfg, (int)rte_socket_id());
 	if (ret != 0)
 		rte_exit(EXIT_FAILURE, "cannot build the forwarding state: %s\n", rte_strerror(-ret));
+	ret = tlb_ctl_watch(&app.ctl);
+	if (ret != 0)
+		TLB_LOG(WARNING, main, "cannot watch %s for changes (%s): reload with SIGHUP",
+			o->config, strerror(-ret));
+	if (tlb_telemetry_init(&app.ctl) != 0)
+		TLB_LOG(WARNING, main, "telemetry commands unavailable");
+	/* dpdk-dumpcap / dpdk-pdump attach as secondary processes and capture our ports. */
+	ret = rte_pdump_init();
+	if (ret != 0)
+		TLB_LOG(WARNING, main, "packet capture unavailable: rte_pdump_init: %s",
+			rte_strerror(rte_errno));
 
 	run(&app);
 
+	rte_pdump_uninit();
 	tlb_port_close_all(&dp);
-	if (o->stats_out != NULL && write_stats(o->stats_out, &dp, app.ctl.snap) != 0)
+	if (o->stats_out != NULL && write_stats(o->stats_out, &app.ctl) != 0)
 		rc = 1;
 	tlb_ctl_fini(&app.ctl);
 	for (i = 0; i < dp.n_workers; i++)

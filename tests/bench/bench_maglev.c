@@ -132,7 +132,7 @@ bench_flows(uint32_t entries, uint32_t flows)
 	size_t sz = tlb_flow_memsize(entries);
 	void *mem = aligned_alloc(64, sz);
 	enum tlb_flow_event ev;
-	uint32_t i, hits = 0;
+	uint32_t i, hits = 0, gone;
 	double t0, t1, t2, t3;
 
 	tlb_flow_init(&t, mem, entries, to);
@@ -157,10 +157,10 @@ bench_flows(uint32_t entries, uint32_t flows)
 	}
 	t0 = now_ns();
 	for (i = 0; i < flows; i++) {
-		struct tlb_flow_entry *e = tlb_flow_lookup(&t, &k[i], h[i], 1, &ev);
+		struct tlb_flow_entry *e = tlb_flow_lookup(&t, &k[i], h[i], 1, &ev, &gone);
 
 		if (e == NULL)
-			e = tlb_flow_insert(&t, &k[i], h[i], 1, &ev);
+			e = tlb_flow_insert(&t, &k[i], h[i], 1, &ev, &gone);
 		e->backend_id = i;
 		tlb_flow_refresh(&t, e, TLB_FLOW_TCP, 1);
 	}
@@ -168,14 +168,14 @@ bench_flows(uint32_t entries, uint32_t flows)
 	for (i = 0; i < flows; i++) {
 		uint32_t j = order[i];
 
-		hits += tlb_flow_lookup(&t, &k[j], h[j], 2, &ev) != NULL;
+		hits += tlb_flow_lookup(&t, &k[j], h[j], 2, &ev, &gone) != NULL;
 	}
 	t2 = now_ns();
 	for (i = 0; i < flows; i++) {
 		struct tlb_flow_key x = k[order[i]];
 
 		x.dport = 81;			/* a key that is not there */
-		hits += tlb_flow_lookup(&t, &x, h[order[i]] ^ 0x5bd1e995u, 2, &ev) != NULL;
+		hits += tlb_flow_lookup(&t, &x, h[order[i]] ^ 0x5bd1e995u, 2, &ev, &gone) != NULL;
 	}
 	t3 = now_ns();
 	printf("  flow table %u entries (%zu MiB), %u flows: miss+insert %6.1f ns, hit %6.1f ns, "

@@ -72,7 +72,8 @@ add(struct fixture *f, uint32_t n, uint32_t h, uint32_t now, uint8_t tclass,
     enum tlb_flow_event *ev)
 {
 	struct tlb_flow_key k = key(n);
-	struct tlb_flow_entry *e = tlb_flow_insert(&f->t, &k, h, now, ev);
+	uint32_t gone;
+	struct tlb_flow_entry *e = tlb_flow_insert(&f->t, &k, h, now, ev, &gone);
 
 	assert_non_null(e);
 	e->backend_id = 1000 + n;
@@ -84,8 +85,9 @@ static struct tlb_flow_entry *
 find(struct fixture *f, uint32_t n, uint32_t h, uint32_t now, enum tlb_flow_event *ev)
 {
 	struct tlb_flow_key k = key(n);
+	uint32_t gone;
 
-	return tlb_flow_lookup(&f->t, &k, h, now, ev);
+	return tlb_flow_lookup(&f->t, &k, h, now, ev, &gone);
 }
 
 /* Size 0 turns tracking off: every lookup misses, inserts give nothing. */
@@ -95,12 +97,13 @@ test_off(void **state)
 	struct fixture *f = mk(0);
 	struct tlb_flow_key k = key(1);
 	enum tlb_flow_event ev;
+	uint32_t gone;
 
 	(void)state;
 	assert_int_equal(tlb_flow_memsize(0), 0);
-	assert_null(tlb_flow_lookup(&f->t, &k, 1, 0, &ev));
+	assert_null(tlb_flow_lookup(&f->t, &k, 1, 0, &ev, &gone));
 	assert_int_equal(ev, TLB_FLOW_EV_MISS);
-	assert_null(tlb_flow_insert(&f->t, &k, 1, 0, &ev));
+	assert_null(tlb_flow_insert(&f->t, &k, 1, 0, &ev, &gone));
 	rm(f);
 }
 
@@ -186,8 +189,16 @@ test_full_bucket_evicts_lru(void **state)
 		add(f, n, h + (n << 16), 10 + n, TLB_FLOW_TCP, &ev);
 	/* Flow 0 is the oldest; touch it so flow 1 becomes the LRU one. */
 	tlb_flow_refresh(&f->t, find(f, 0, h, 50, &ev), TLB_FLOW_TCP, 50);
-	add(f, 8, h + (8u << 16), 60, TLB_FLOW_TCP, &ev);
-	assert_int_equal(ev, TLB_FLOW_EV_EVICTION);
+	{
+		struct tlb_flow_key k8 = key(8);
+		uint32_t gone = 0;
+		struct tlb_flow_entry *e8 = tlb_flow_insert(&f->t, &k8, h + (8u << 16), 60, &ev, &gone);
+
+		assert_int_equal(ev, TLB_FLOW_EV_EVICTION);
+		assert_int_equal(gone, 1001);		/* flow 1's backend: its gauge drops */
+		e8->backend_id = 1008;
+		tlb_flow_refresh(&f->t, e8, TLB_FLOW_TCP, 60);
+	}
 	assert_null(find(f, 1, h + (1u << 16), 61, &ev));
 	for (n = 0; n <= 8; n++)
 		if (n != 1)
@@ -244,7 +255,9 @@ test_bounded_under_flood(void **state)
 		struct tlb_flow_key k = key(n);
 		uint32_t h = n * 2654435761u;
 
-		if (tlb_flow_lookup(&f->t, &k, h, 0, &ev) == NULL) {
+		uint32_t gone;
+
+		if (tlb_flow_lookup(&f->t, &k, h, 0, &ev, &gone) == NULL) {
 			add(f, n, h, 0, TLB_FLOW_TCP, &ev);
 			evictions += ev == TLB_FLOW_EV_EVICTION;
 		}
