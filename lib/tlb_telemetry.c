@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_malloc.h>
+#include <rte_mempool.h>
 #include <rte_telemetry.h>
 
 #include "tlb_log.h"
@@ -86,6 +88,22 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 		rte_tel_data_add_dict_u64(c, tlb_flow_event_name((enum tlb_flow_event)i),
 					  tlb_stats_sum(dp, TLB_STAT_OFF(flow[i])));
 	add_sub(d, "flows", c);
+	c = sub_dict();
+	if (c != NULL) {
+		struct rte_malloc_socket_stats ms;
+		uint64_t heap = 0, in_use = 0;
+		unsigned int k;
+
+		for (k = 0; k < rte_socket_count(); k++)
+			if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(k), &ms) == 0)
+				heap += ms.heap_allocsz_bytes;
+		for (i = 0; i < RTE_MAX_NUMA_NODES; i++)
+			if (dp->pool[i] != NULL)
+				in_use += rte_mempool_in_use_count(dp->pool[i]);
+		rte_tel_data_add_dict_u64(c, "heap_alloc_bytes", heap);
+		rte_tel_data_add_dict_u64(c, "mbufs_in_use", in_use);
+	}
+	add_sub(d, "memory", c);
 	return 0;
 }
 
