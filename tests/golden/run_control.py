@@ -204,8 +204,10 @@ def main():
               added[0]["table_slots"] > 0 and added[0]["new_flows"] == 0 and
               added[0]["active_flows"] == 0, rows)
         heap1 = st["memory"]["heap_alloc_bytes"]
-        check("rte_malloc heap the same after %d more reloads of that config" % a.reloads,
-              heap1 == heap0,
+        # Alignment padding moves by tens of bytes with placement; a leak of even
+        # 8 bytes a reload would add 8 KB here.
+        check("rte_malloc heap flat over %d more reloads of that config (+-4 KiB)" % a.reloads,
+              heap0 is not None and abs(heap1 - heap0) <= 4096,
               (heap0, heap1))
         rx_before = st["rx_packets"]
         check("traffic kept flowing", wait_for(
