@@ -121,6 +121,14 @@ def main():
     check("an MTU the config loader or device refuses stops start-up",
           rc != 0 and ("mtu" in out.lower()), out[-400:])
 
+    # --log-level per module (rte_log types user.tunlb.<module>)
+    rc, out = run(a.tunlb, ["-l", "0", "--file-prefix", tag + "g", "--log-level=user.tunlb.port:warning",
+                            f"--vdev=net_pcap0,rx_pcap={inp},tx_pcap={w('g.pcap')}"],
+                  ["-c", good, "--idle-exit", "200"])
+    check("--log-level=user.tunlb.port:warning silences that module only",
+          rc == 0 and "tunlb.port:" not in out and "tunlb.main:" in out and
+          "tunlb.snapshot:" in out, out[-400:])
+
     # SIGTERM: workers stop, TX flushed, port closed (pcap complete), stats written
     outp, stats = w("term.pcap"), w("term.json")
     proc = subprocess.Popen([a.tunlb] + EAL + [
