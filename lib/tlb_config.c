@@ -772,12 +772,15 @@ parse_backends(struct cfg_ctx *c, const struct cnode *list, struct tlb_config_se
 
 enum {
 	SVC_NAME, SVC_VIP, SVC_PORT, SVC_PROTOCOL, SVC_ENCAP, SVC_GUE_VARIANT, SVC_DST_PORT,
-	SVC_VNI, SVC_HASH, SVC_TABLE_SIZE, SVC_BACKENDS, SVC_N
+	SVC_VNI, SVC_HASH, SVC_TABLE_SIZE, SVC_BACKENDS, SVC_TOO_BIG, SVC_FRAGMENTS, SVC_MSS_CLAMP,
+	SVC_N
 };
 static const char *const svc_keys[SVC_N] = {
 	"name", "vip", "port", "protocol", "encap", "gue_variant", "dst_port", "vni", "hash",
-	"table_size", "backends",
+	"table_size", "backends", "too_big", "fragments", "mss_clamp",
 };
+static const char *const too_big_names[] = { "icmp", "drop" };
+static const char *const fragments_names[] = { "hold", "3tuple", "drop" };
 
 static int
 parse_service(struct cfg_ctx *c, const struct cnode *n, struct tlb_config_service *s,
@@ -844,6 +847,22 @@ parse_service(struct cfg_ctx *c, const struct cnode *n, struct tlb_config_servic
 	if (v[SVC_HASH] != NULL &&
 	    get_enum(c, v[SVC_HASH], "hash", hash_names, TLB_DIM(hash_names), &e))
 		s->hash = (enum tlb_hash_mode)e;
+	if (v[SVC_TOO_BIG] != NULL &&
+	    get_enum(c, v[SVC_TOO_BIG], "too_big", too_big_names, TLB_DIM(too_big_names), &e))
+		s->too_big = (enum tlb_too_big_policy)e;
+	if (v[SVC_FRAGMENTS] != NULL &&
+	    get_enum(c, v[SVC_FRAGMENTS], "fragments", fragments_names, TLB_DIM(fragments_names), &e))
+		s->fragments = (enum tlb_frag_policy)e;
+	if (v[SVC_MSS_CLAMP] != NULL) {
+		const struct cnode *mc = v[SVC_MSS_CLAMP];
+
+		if (mc->type == CNODE_SCALAR && mc->plain && strcmp(mc->str, "off") == 0)
+			s->mss_clamp = 0;
+		else if (mc->type == CNODE_SCALAR && mc->plain && strcmp(mc->str, "auto") == 0)
+			s->mss_clamp = TLB_MSS_CLAMP_AUTO;
+		else if (get_uint(c, mc, "mss_clamp (off, auto or 536..9000)", TLB_MSS_MIN, 9000, &u))
+			s->mss_clamp = (uint16_t)u;
+	}
 
 	if (v[SVC_BACKENDS] != NULL && is_list(c, v[SVC_BACKENDS], "backends")) {
 		n_be = v[SVC_BACKENDS]->n_kids;
@@ -922,9 +941,11 @@ cleanup:
 	return rc;
 }
 
-enum { DP_FLOWS, DP_TCP, DP_TCP_FIN, DP_UDP, DP_N };
+enum { DP_FLOWS, DP_TCP, DP_TCP_FIN, DP_UDP, DP_ICMP_RATE, DP_ICMP_BURST, DP_FRAG_TABLE,
+	DP_FRAG_TIMEOUT, DP_FRAG_HOLD, DP_N };
 static const char *const dp_keys[DP_N] = {
-	"flow_table_size", "tcp_timeout", "tcp_fin_timeout", "udp_timeout" };
+	"flow_table_size", "tcp_timeout", "tcp_fin_timeout", "udp_timeout", "icmp_rate",
+	"icmp_burst", "fragment_table_size", "fragment_timeout_ms", "fragment_hold" };
 
 static void
 parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
@@ -952,6 +973,18 @@ parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
 	if (v[DP_UDP] != NULL &&
 	    get_uint(c, v[DP_UDP], "udp_timeout", 1, TLB_CONFIG_MAX_TIMEOUT, &u))
 		d->udp_timeout = (uint32_t)u;
+	if (v[DP_ICMP_RATE] != NULL && get_uint(c, v[DP_ICMP_RATE], "icmp_rate", 0, 1000000, &u))
+		d->icmp_rate = (uint32_t)u;
+	if (v[DP_ICMP_BURST] != NULL && get_uint(c, v[DP_ICMP_BURST], "icmp_burst", 1, 100000, &u))
+		d->icmp_burst = (uint32_t)u;
+	if (v[DP_FRAG_TABLE] != NULL &&
+	    get_uint(c, v[DP_FRAG_TABLE], "fragment_table_size", 64, 1u << 20, &u))
+		d->frag_table_size = (uint32_t)u;
+	if (v[DP_FRAG_TIMEOUT] != NULL &&
+	    get_uint(c, v[DP_FRAG_TIMEOUT], "fragment_timeout_ms", 1, 60000, &u))
+		d->frag_timeout_ms = (uint32_t)u;
+	if (v[DP_FRAG_HOLD] != NULL && get_uint(c, v[DP_FRAG_HOLD], "fragment_hold", 0, 4096, &u))
+		d->frag_hold = (uint32_t)u;
 }
 
 enum { TOP_NODE, TOP_PORTS, TOP_SERVICES, TOP_SEED, TOP_DATAPLANE, TOP_N };
@@ -970,6 +1003,11 @@ parse_top(struct cfg_ctx *c, const struct cnode *root)
 	c->cfg->dataplane.tcp_timeout = TLB_CONFIG_DEFAULT_TCP_TIMEOUT;
 	c->cfg->dataplane.tcp_fin_timeout = TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT;
 	c->cfg->dataplane.udp_timeout = TLB_CONFIG_DEFAULT_UDP_TIMEOUT;
+	c->cfg->dataplane.icmp_rate = TLB_CONFIG_DEFAULT_ICMP_RATE;
+	c->cfg->dataplane.icmp_burst = TLB_CONFIG_DEFAULT_ICMP_BURST;
+	c->cfg->dataplane.frag_table_size = TLB_CONFIG_DEFAULT_FRAG_TABLE;
+	c->cfg->dataplane.frag_timeout_ms = TLB_CONFIG_DEFAULT_FRAG_TIMEOUT_MS;
+	c->cfg->dataplane.frag_hold = TLB_CONFIG_DEFAULT_FRAG_HOLD;
 	if (root->type == CNODE_SCALAR && root->plain && root->len == 0) {
 		err_at(c, root, "empty document");
 		return 0;

@@ -31,6 +31,23 @@ enum tlb_backend_state {
 	TLB_BACKEND_DOWN = 2,		/* no traffic at all */
 };
 
+/* What to do with a packet too big for the egress MTU once encapsulated. */
+enum tlb_too_big_policy {
+	TLB_TOO_BIG_ICMP = 0,	/* ICMP frag-needed / PTB to the client (IPv4 DF, IPv6);
+				 * IPv4 without DF: fragment the outer packet */
+	TLB_TOO_BIG_DROP = 1,	/* drop, counted too_big */
+};
+
+/* A later fragment that arrives before its first one. */
+enum tlb_frag_policy {
+	TLB_FRAG_HOLD = 0,	/* hold it briefly until the first fragment names the backend */
+	TLB_FRAG_3TUPLE = 1,	/* place the datagram by source, destination and protocol */
+	TLB_FRAG_DROP = 2,	/* drop it, counted fragment */
+};
+
+#define TLB_MSS_CLAMP_AUTO UINT16_MAX	/* mss_clamp: auto = egress MTU - overhead - headers */
+#define TLB_MSS_MIN 536			/* RFC 9293 3.7.1: the default send MSS */
+
 enum tlb_tx_offload_mode {
 	TLB_TX_OFFLOAD_AUTO = 0,	/* use what the port advertises */
 	TLB_TX_OFFLOAD_SOFTWARE = 1,	/* never use NIC offloads on this port */
@@ -64,6 +81,9 @@ struct tlb_config_service {
 	uint32_t table_size;		/* prime, default TLB_MAGLEV_DEFAULT_SIZE */
 	struct tlb_config_backend *backends;
 	uint32_t n_backends;
+	enum tlb_too_big_policy too_big;	/* default icmp */
+	enum tlb_frag_policy fragments;		/* default hold */
+	uint16_t mss_clamp;		/* 0 = off (default), TLB_MSS_CLAMP_AUTO, or the MSS */
 	struct tlb_config_mark mark;	/* the service's mapping */
 };
 
@@ -87,6 +107,11 @@ struct tlb_config_dataplane {
 	uint32_t tcp_timeout;		/* idle seconds before a TCP entry expires */
 	uint32_t tcp_fin_timeout;	/* ... once a FIN or RST was seen */
 	uint32_t udp_timeout;		/* idle seconds before a UDP entry expires */
+	uint32_t icmp_rate;		/* ICMP errors per second per worker (0 = none) */
+	uint32_t icmp_burst;		/* ... in a burst at most */
+	uint32_t frag_table_size;	/* fragment map entries per worker */
+	uint32_t frag_timeout_ms;	/* fragment map entry / held fragment lifetime */
+	uint32_t frag_hold;		/* early fragments held per worker (0 = none) */
 };
 
 #define TLB_CONFIG_DEFAULT_FLOWS (1u << 20)	/* 64 MiB per worker at 64 B an entry */
@@ -96,6 +121,11 @@ struct tlb_config_dataplane {
 #define TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT 120	/* IPVS tcpfin default */
 #define TLB_CONFIG_DEFAULT_UDP_TIMEOUT 300	/* IPVS udp default */
 #define TLB_CONFIG_MAX_TIMEOUT 86400
+#define TLB_CONFIG_DEFAULT_ICMP_RATE 1000	/* like Linux icmp_msgs_per_sec */
+#define TLB_CONFIG_DEFAULT_ICMP_BURST 50	/* like Linux icmp_msgs_burst */
+#define TLB_CONFIG_DEFAULT_FRAG_TABLE 16384
+#define TLB_CONFIG_DEFAULT_FRAG_TIMEOUT_MS 2000
+#define TLB_CONFIG_DEFAULT_FRAG_HOLD 256
 
 struct tlb_config {
 	char *file;			/* path as given to tlb_config_load() */

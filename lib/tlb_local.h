@@ -20,7 +20,9 @@
 	X(ARP, arp)		\
 	X(ND, nd)		\
 	X(ECHO, echo)		\
-	X(ECHO6, echo6)
+	X(ECHO6, echo6)		\
+	X(FRAG_NEEDED, frag_needed)	/* ICMP too big to a client (tlb_icmp) */ \
+	X(PTB, ptb)			/* ICMPv6 packet too big to a client */
 
 enum tlb_reply_kind {
 #define TLB_X_ENUM(e, s) TLB_REPLY_##e,

@@ -197,8 +197,11 @@ tlb_parse_ipv4(const struct tlb_parse_buf *b, struct tlb_pkt *p, uint32_t *l4)
 		p->flags |= TLB_PKT_F_IP_OPTIONS;
 
 	frag = tlb_parse_rd16(h + offsetof(struct rte_ipv4_hdr, fragment_offset));
+	if (frag & RTE_IPV4_HDR_DF_FLAG)
+		p->flags |= TLB_PKT_F_DF;
 	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) {
 		p->flags |= TLB_PKT_F_FRAG;
+		p->frag_id = tlb_parse_rd16(h + offsetof(struct rte_ipv4_hdr, packet_id));
 		if ((frag & RTE_IPV4_HDR_OFFSET_MASK) == 0)
 			p->flags |= TLB_PKT_F_FIRST_FRAG;
 	}
@@ -258,6 +261,8 @@ tlb_parse_ipv6_ext(const struct tlb_parse_buf *b, struct tlb_pkt *p, uint32_t *l
 			frag_seen = true;
 			hlen = sizeof(struct rte_ipv6_fragment_ext);
 			fd = tlb_parse_rd16(e + offsetof(struct rte_ipv6_fragment_ext, frag_data));
+			memcpy(&p->frag_id, e + offsetof(struct rte_ipv6_fragment_ext, id), 4);
+			p->frag_id = rte_be_to_cpu_32(p->frag_id);
 			if (RTE_IPV6_GET_FO(fd) != 0) {
 				p->flags |= TLB_PKT_F_FRAG;
 				p->proto = e[offsetof(struct rte_ipv6_fragment_ext, next_header)];
@@ -266,6 +271,8 @@ tlb_parse_ipv6_ext(const struct tlb_parse_buf *b, struct tlb_pkt *p, uint32_t *l
 			}
 			if (RTE_IPV6_GET_MF(fd))
 				p->flags |= TLB_PKT_F_FRAG | TLB_PKT_F_FIRST_FRAG;
+			else
+				p->frag_id = 0;		/* atomic fragment: a whole packet */
 		} else if (nh == IPPROTO_AH) {
 			hlen = ((uint32_t)e[offsetof(struct tlb_ipv6_ext_hdr, hdr_ext_len)] + 2) * 4;
 		} else {
@@ -467,4 +474,50 @@ tlb_parse(const uint8_t *frame, uint32_t avail, uint32_t frame_len, struct tlb_p
 	if ((p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_FIRST_FRAG)) == TLB_PKT_F_FRAG)
 		return TLB_V_OK;
 	return tlb_parse_l4(&b, p, l4);
+}
+
+enum tlb_verdict
+tlb_parse_icmp_quote(const uint8_t *frame, uint32_t avail, const struct tlb_pkt *p,
+		     struct tlb_pkt *q)
+{
+	uint32_t off = (uint32_t)p->l4_off + 8;			/* after the ICMP header */
+	uint32_t end = (uint32_t)p->l3_off + p->ip_len;
+	const uint8_t *h;
+	uint32_t hlen;
+	uint16_t frag;
+
+	if (end > avail)
+		end = avail;
+	memset(q, 0, sizeof(*q));
+	if (!(p->flags & TLB_PKT_F_L4) || off >= end)
+		return TLB_V_BAD_ICMP_QUOTE;
+	h = frame + off;
+	if (p->kind == TLB_PKT_IPV4) {
+		/* RFC 792: the internet header plus 64 bits of the original datagram */
+		if (end - off < sizeof(struct rte_ipv4_hdr) || (h[0] >> 4) != IPVERSION)
+			return TLB_V_BAD_ICMP_QUOTE;
+		hlen = (h[0] & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+		frag = tlb_parse_rd16(h + offsetof(struct rte_ipv4_hdr, fragment_offset));
+		if (hlen < sizeof(struct rte_ipv4_hdr) || (frag & RTE_IPV4_HDR_OFFSET_MASK) != 0)
+			return TLB_V_BAD_ICMP_QUOTE;
+		q->kind = TLB_PKT_IPV4;
+		q->proto = h[offsetof(struct rte_ipv4_hdr, next_proto_id)];
+		tlb_addr_set4(&q->src, h + offsetof(struct rte_ipv4_hdr, src_addr));
+		tlb_addr_set4(&q->dst, h + offsetof(struct rte_ipv4_hdr, dst_addr));
+	} else {
+		/* RFC 4443 section 3: as much of the invoking packet as fits */
+		if (end - off < sizeof(struct rte_ipv6_hdr) || (h[0] >> 4) != 6)
+			return TLB_V_BAD_ICMP_QUOTE;
+		hlen = sizeof(struct rte_ipv6_hdr);
+		q->kind = TLB_PKT_IPV6;
+		q->proto = h[offsetof(struct rte_ipv6_hdr, proto)];
+		tlb_addr_set6(&q->src, h + offsetof(struct rte_ipv6_hdr, src_addr));
+		tlb_addr_set6(&q->dst, h + offsetof(struct rte_ipv6_hdr, dst_addr));
+	}
+	if ((q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP) || end - off < hlen + 8)
+		return TLB_V_BAD_ICMP_QUOTE;
+	q->sport = tlb_parse_rd16(h + hlen);
+	q->dport = tlb_parse_rd16(h + hlen + 2);
+	q->flags = TLB_PKT_F_L4;
+	return TLB_V_OK;
 }

@@ -20,6 +20,7 @@
 #define TLB_PKT_F_FIRST_FRAG 0x02	/* ... and this is the first fragment (offset 0) */
 #define TLB_PKT_F_IP_OPTIONS 0x04	/* IPv4 IHL > 5 or IPv6 extension headers present */
 #define TLB_PKT_F_L4 0x08		/* L4 header present and checked: ports / ICMP type valid */
+#define TLB_PKT_F_DF 0x10		/* IPv4 don't-fragment bit set */
 
 /* tlb_pkt.kind: what the EtherType said */
 #define TLB_PKT_IPV4 4
@@ -42,6 +43,7 @@ struct tlb_pkt {
 	uint8_t tcp_flags;	/* TCP flags byte when proto is 6 and F_L4 */
 	uint16_t sport;		/* TCP/UDP source port, host order; 0 otherwise */
 	uint16_t dport;		/* TCP/UDP destination port, host order; 0 otherwise */
+	uint32_t frag_id;	/* IPv4 identification / IPv6 fragment identification (F_FRAG) */
 	struct tlb_addr src;	/* IP source (unset for ARP) */
 	struct tlb_addr dst;	/* IP destination (unset for ARP) */
 };
@@ -63,5 +65,17 @@ struct tlb_pkt {
  */
 enum tlb_verdict tlb_parse(const uint8_t *frame, uint32_t avail, uint32_t frame_len,
 			   struct tlb_pkt *p);
+
+/*
+ * The packet quoted in the ICMP or ICMPv6 error p (frame, avail as given to
+ * tlb_parse()): its IP header and the first 8 bytes of its TCP/UDP header
+ * (RFC 792: the quote holds at least those; RFC 4443 section 2.4: as much as
+ * fits). Fills q->kind, proto, src, dst, sport, dport and sets F_L4; nothing
+ * else. The quoted IP header must be of p's family, complete, of version
+ * 4/6, TCP or UDP, not a later fragment; an IPv6 quote must have no
+ * extension headers. Returns TLB_V_OK or TLB_V_BAD_ICMP_QUOTE.
+ */
+enum tlb_verdict tlb_parse_icmp_quote(const uint8_t *frame, uint32_t avail, const struct tlb_pkt *p,
+				      struct tlb_pkt *q);
 
 #endif /* TLB_PARSE_H */

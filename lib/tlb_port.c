@@ -194,6 +194,7 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc)
 		return rc;
 	}
 	rt->used = 1;
+	rt->pool = dp->pool[socket];
 	rc = rte_eth_macaddr_get(port, &mac);
 	if (rc != 0) {
 		TLB_LOG(ERR, port, "%s: MAC address: %s", rt->name, rte_strerror(-rc));

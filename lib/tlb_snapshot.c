@@ -21,6 +21,37 @@ vip_key(struct tlb_vip_key *k, const struct tlb_addr *a, uint8_t proto, uint16_t
 	k->port = port;
 }
 
+/* Does the VIP have a service of proto? */
+static int
+svc_has(const struct tlb_snapshot *s, const struct tlb_addr *vip, uint8_t proto)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->n_services; i++)
+		if (s->services[i].proto == proto && tlb_addr_eq(&s->services[i].vip, vip))
+			return 1;
+	return 0;
+}
+
+/* The service for a VIP's port-less packets of proto: any-port one, else the only one. */
+static uintptr_t
+frag_service(const struct tlb_snapshot *s, const struct tlb_addr *vip, uint8_t proto)
+{
+	uint32_t i, n = 0, pick = 0;
+
+	for (i = 0; i < s->n_services; i++) {
+		const struct tlb_service *svc = &s->services[i];
+
+		if (svc->proto != proto || !tlb_addr_eq(&svc->vip, vip))
+			continue;
+		if (svc->port == 0)
+			return i + 1;
+		n++;
+		pick = i + 1;
+	}
+	return n == 1 ? pick : 0;
+}
+
 static int
 build_vips(struct tlb_snapshot *s, int socket)
 {
@@ -42,18 +73,19 @@ build_vips(struct tlb_snapshot *s, int socket)
 	for (i = 0; i < s->n_services; i++) {
 		const struct tlb_service *svc = &s->services[i];
 		struct tlb_vip_key k;
-		void *old;
-		uintptr_t mark = 0;
+		uintptr_t mark;
 		int rc;
 
 		vip_key(&k, &svc->vip, svc->proto, svc->port);
 		rc = rte_hash_add_key_data(s->vips, &k, (void *)(uintptr_t)(i + 1));
 		if (rc < 0)
 			return rc;
+		/* The marker, the same for every service of this VIP: rebuilt each time. */
+		mark = frag_service(s, &svc->vip, IPPROTO_TCP) << TLB_VIP_MARK_SVC_SHIFT(IPPROTO_TCP) |
+		       frag_service(s, &svc->vip, IPPROTO_UDP) << TLB_VIP_MARK_SVC_SHIFT(IPPROTO_UDP);
+		mark |= svc_has(s, &svc->vip, IPPROTO_TCP) ? TLB_VIP_MARK_TCP : 0;
+		mark |= svc_has(s, &svc->vip, IPPROTO_UDP) ? TLB_VIP_MARK_UDP : 0;
 		vip_key(&k, &svc->vip, 0, 0);
-		if (rte_hash_lookup_data(s->vips, &k, &old) >= 0)
-			mark = (uintptr_t)old;
-		mark |= svc->proto == IPPROTO_TCP ? TLB_VIP_MARK_TCP : TLB_VIP_MARK_UDP;
 		rc = rte_hash_add_key_data(s->vips, &k, (void *)mark);
 		if (rc < 0)
 			return rc;
@@ -76,6 +108,9 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 	svc->port = cs->port;
 	svc->proto = cs->proto;
 	svc->hash = cs->hash;
+	svc->too_big = (uint8_t)cs->too_big;
+	svc->fragments = (uint8_t)cs->fragments;
+	svc->mss_clamp = cs->mss_clamp;
 	svc->be_first = be_first;
 	svc->n_be = cs->n_backends;
 	svc->id = tlb_ids_service(ids, cs->name);

@@ -40,6 +40,9 @@ struct tlb_service {
 	uint32_t n_be;
 	uint32_t id;			/* stable id (tlb_ids): counters */
 	enum tlb_hash_mode hash;
+	uint8_t too_big;		/* enum tlb_too_big_policy */
+	uint8_t fragments;		/* enum tlb_frag_policy */
+	uint16_t mss_clamp;		/* 0 = off, TLB_MSS_CLAMP_AUTO, or the MSS */
 	struct tlb_addr vip;
 	uint16_t port;			/* 0 = any */
 	uint8_t proto;
@@ -91,9 +94,15 @@ tlb_snapshot_backend_idx(const struct tlb_snapshot *s, uint32_t id)
 /* Free s and everything it owns; NULL is fine. Control thread, after a grace period. */
 void tlb_snapshot_free(struct tlb_snapshot *s);
 
-/* Bits of the "is a VIP" marker's value: which protocols have a service. */
+/*
+ * Bits of the "is a VIP" marker's value: which protocols have a service, and
+ * per protocol the service that takes the VIP's port-less packets (later
+ * fragments): its any-port service, else its only service, else none.
+ */
 #define TLB_VIP_MARK_TCP 0x1u
 #define TLB_VIP_MARK_UDP 0x2u
+#define TLB_VIP_MARK_SVC_SHIFT(proto) ((proto) == IPPROTO_TCP ? 8 : 20)	/* index + 1, 12 bits */
+#define TLB_VIP_MARK_SVC_MASK 0xfffu
 
 /*
  * Find the service for parsed packet p: exact (VIP, protocol, port) first,
@@ -135,6 +144,29 @@ tlb_snapshot_lookup(const struct tlb_snapshot *s, const struct tlb_pkt *p, enum 
 	else
 		*why = TLB_V_VIP_PROTO;
 	return NULL;
+}
+
+/*
+ * The service that takes p, a VIP packet without ports (a later fragment):
+ * see TLB_VIP_MARK_SVC_SHIFT. NULL when none or ambiguous. Any worker.
+ */
+static inline const struct tlb_service *
+tlb_snapshot_frag_service(const struct tlb_snapshot *s, const struct tlb_pkt *p)
+{
+	struct tlb_vip_key k;
+	uintptr_t mark, idx;
+	void *data;
+
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return NULL;
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, p->dst.a, 16);
+	k.family = p->dst.family;
+	if (rte_hash_lookup_data(s->vips, &k, &data) < 0)
+		return NULL;
+	mark = (uintptr_t)data;
+	idx = (mark >> TLB_VIP_MARK_SVC_SHIFT(p->proto)) & TLB_VIP_MARK_SVC_MASK;
+	return idx != 0 ? &s->services[idx - 1] : NULL;
 }
 
 #endif /* TLB_SNAPSHOT_H */

@@ -16,6 +16,18 @@
 /* Sum one counter over every worker. */
 #define SUM(dp, field) tlb_stats_sum(dp, TLB_STAT_OFF(field))
 
+const char *
+tlb_stats_event_name(enum tlb_event ev)
+{
+	static const char *const names[] = {
+#define TLB_X_NAME(e, s) #s,
+		TLB_EVENTS(TLB_X_NAME)
+#undef TLB_X_NAME
+	};
+
+	return (unsigned int)ev < TLB_DIM(names) ? names[ev] : "?";
+}
+
 uint64_t
 tlb_stats_sum(const struct tlb_dp *dp, size_t off)
 {
@@ -148,6 +160,10 @@ tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl)
 	for (i = 1; i < TLB_V_MAX; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i > 1 ? ", " : "",
 			tlb_verdict_name((enum tlb_verdict)i), SUM(dp, drops[i]));
+	fprintf(f, "},\n\"events\": {");
+	for (i = 0; i < TLB_EV_MAX; i++)
+		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",
+			tlb_stats_event_name((enum tlb_event)i), SUM(dp, events[i]));
 	fprintf(f, "},\n\"flows\": {");
 	for (i = 0; i < TLB_FLOW_EV_MAX; i++)
 		fprintf(f, "%s\"%s\": %" PRIu64, i ? ", " : "",

@@ -23,6 +23,27 @@
 
 typedef _Atomic uint64_t tlb_counter_t;	/* the one typedef: a counter cell */
 
+/* Things the datapath did that are neither drops nor replies. */
+#define TLB_EVENTS(X)								\
+	X(ICMP_STEERED, icmp_steered)	/* ICMP errors to a VIP sent to their flow's backend */ \
+	X(MSS_CLAMPED, mss_clamped)	/* SYNs whose MSS option was lowered */	\
+	X(OUTER_FRAGMENTED, outer_fragmented)	/* packets sent as outer fragments ... */ \
+	X(OUTER_FRAGMENTS, outer_fragments)	/* ... in this many fragments */	\
+	X(FRAG_MAPPED, fragments_mapped)	/* later fragments placed by the fragment map */ \
+	X(FRAG_HELD, fragments_held)		/* early fragments held for their first */ \
+	X(FRAG_RELEASED, fragments_released)	/* ... sent once their first came */	\
+	X(FRAG_3TUPLE, fragments_3tuple)	/* datagrams placed by 3-tuple */
+
+enum tlb_event {
+#define TLB_X_ENUM(e, s) TLB_EV_##e,
+	TLB_EVENTS(TLB_X_ENUM)
+#undef TLB_X_ENUM
+	TLB_EV_MAX
+};
+
+/* Counter name of an event. */
+const char *tlb_stats_event_name(enum tlb_event ev);
+
 struct tlb_traffic {
 	tlb_counter_t packets;
 	tlb_counter_t bytes;		/* inner IP packet bytes */
@@ -38,6 +59,7 @@ struct tlb_lcore_stats {
 	tlb_counter_t replies[TLB_REPLY_MAX];	/* local answers handed to TX */
 	tlb_counter_t drops[TLB_V_MAX];		/* by reason; [TLB_V_OK] unused */
 	tlb_counter_t flow[TLB_FLOW_EV_MAX];	/* connection table events */
+	tlb_counter_t events[TLB_EV_MAX];
 	struct tlb_traffic svc[TLB_MAX_SERVICE_IDS];	/* by stable service id */
 	struct tlb_traffic be[TLB_MAX_BACKEND_IDS];	/* by stable backend id */
 } __rte_cache_aligned;

@@ -89,6 +89,11 @@ cmd_stats(const char *cmd __rte_unused, const char *params __rte_unused, struct 
 					  tlb_stats_sum(dp, TLB_STAT_OFF(flow[i])));
 	add_sub(d, "flows", c);
 	c = sub_dict();
+	for (i = 0; c != NULL && i < TLB_EV_MAX; i++)
+		rte_tel_data_add_dict_u64(c, tlb_stats_event_name((enum tlb_event)i),
+					  tlb_stats_sum(dp, TLB_STAT_OFF(events[i])));
+	add_sub(d, "events", c);
+	c = sub_dict();
 	if (c != NULL) {
 		struct rte_malloc_socket_stats ms;
 		uint64_t heap = 0, in_use = 0;

@@ -22,9 +22,15 @@
 	X(NODE_OTHER, node_other)	/* to a node address, but not ARP/NDP/echo */ \
 	X(ARP_OTHER, arp_other)		/* ARP that is not a request for node.ipv4 */ \
 	X(BAD_ICMP, bad_icmp)		/* echo / NS to the node with bad checksum or fields */ \
+	X(BAD_ICMP_QUOTE, bad_icmp_quote) /* ICMP error to a VIP quoting no TCP/UDP packet */ \
+	X(ICMP_NO_FLOW, icmp_unmatched)	/* ICMP error to a VIP quoting no VIP service's flow */ \
 	X(NO_BACKEND, no_backend)	/* service has no usable backend */ \
 	X(HEADROOM, headroom)		/* mbuf headroom too small for the outer headers */ \
-	X(TOO_BIG, too_big)		/* encapsulated packet exceeds the egress MTU */ \
+	X(TOO_BIG, too_big)		/* too big after encapsulation, service policy 'drop' */ \
+	X(TOO_BIG_RATELIMIT, too_big_ratelimited) /* too big; the ICMP answer was rate-limited */ \
+	X(FRAG_TIMEOUT, fragment_timeout)	/* held fragment whose first never came */ \
+	X(FRAG_HOLD_FULL, fragment_hold_full)	/* no room to hold an early fragment */ \
+	X(NO_MBUF, no_mbuf)		/* mbuf pool empty (outer fragmentation) */ \
 	X(TX_PREPARE, tx_prepare)	/* rte_eth_tx_prepare() refused the packet */ \
 	X(TX_FULL, tx_full)		/* TX queue full: rte_eth_tx_burst() left it */
 

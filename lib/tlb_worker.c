@@ -5,11 +5,33 @@
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 
+#include "tlb_fragment.h"
 #include "tlb_hash.h"
+#include "tlb_icmp.h"
 #include "tlb_local.h"
 #include "tlb_log.h"
+#include "tlb_mss.h"
 #include "tlb_parse.h"
 #include "tlb_worker.h"
+
+/* Key modes of the fragment map (tlb_flow_key.mode beyond enum tlb_hash_mode). */
+#define TLB_FRAG_KEY 0x80	/* src, dst, proto, fragment identification */
+#define TLB_FRAG_3TUPLE_KEY 0x81	/* src, dst, proto: the 3tuple placement */
+
+/* Memory of a worker table of entries connections, or NULL with a log line. */
+static void *
+table_mem(size_t sz, int socket, const char *what, uint16_t idx, uint32_t entries)
+{
+	void *mem;
+
+	if (sz == 0)
+		return NULL;
+	mem = rte_malloc_socket(what, sz, RTE_CACHE_LINE_SIZE, socket);
+	if (mem == NULL)
+		TLB_LOG(ERR, worker, "worker %u: %zu MiB for %u %s: out of memory (lower the "
+			"dataplane size or give EAL more memory)", idx, sz >> 20, entries, what);
+	return mem;
+}
 
 struct tlb_worker *
 tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
@@ -17,9 +39,9 @@ tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	uint64_t hz = rte_get_tsc_hz(), tick_hz;
-	uint32_t timeout[TLB_FLOW_TCLASS_MAX];
+	uint32_t timeout[TLB_FLOW_TCLASS_MAX], frag_timeout[TLB_FLOW_TCLASS_MAX];
 	struct tlb_worker *w;
-	size_t sz;
+	size_t sz, fsz;
 
 	w = rte_zmalloc_socket("tlb_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL)
@@ -31,18 +53,24 @@ tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
 	timeout[TLB_FLOW_TCP] = (uint32_t)(dpc->tcp_timeout * tick_hz);
 	timeout[TLB_FLOW_TCP_FIN] = (uint32_t)(dpc->tcp_fin_timeout * tick_hz);
 	timeout[TLB_FLOW_UDP] = (uint32_t)(dpc->udp_timeout * tick_hz);
+	w->frag_ticks = (uint32_t)(dpc->frag_timeout_ms * tick_hz / 1000) + 1;
+	frag_timeout[TLB_FLOW_TCP] = frag_timeout[TLB_FLOW_TCP_FIN] = w->frag_ticks;
+	frag_timeout[TLB_FLOW_UDP] = w->frag_ticks;
 	sz = tlb_flow_memsize(dpc->flow_table_size);
-	if (sz != 0) {
-		w->flow_mem = rte_malloc_socket("tlb_flows", sz, RTE_CACHE_LINE_SIZE, socket);
-		if (w->flow_mem == NULL) {
-			TLB_LOG(ERR, worker, "worker %u: %zu MiB for %u flows: out of memory "
-				"(lower dataplane.flow_table_size or give EAL more memory)", idx,
-				sz >> 20, dpc->flow_table_size);
-			rte_free(w);
-			return NULL;
-		}
+	fsz = tlb_flow_memsize(dpc->frag_table_size);
+	w->flow_mem = table_mem(sz, socket, "flows", idx, dpc->flow_table_size);
+	w->frag_mem = table_mem(fsz, socket, "fragment entries", idx, dpc->frag_table_size);
+	w->held_cap = dpc->frag_hold;
+	if (w->held_cap != 0)
+		w->held = rte_zmalloc_socket("tlb_held", w->held_cap * sizeof(*w->held), 0, socket);
+	if ((sz != 0 && w->flow_mem == NULL) || (fsz != 0 && w->frag_mem == NULL) ||
+	    (w->held_cap != 0 && w->held == NULL)) {
+		tlb_worker_free(w);
+		return NULL;
 	}
 	tlb_flow_init(&w->flows, w->flow_mem, dpc->flow_table_size, timeout);
+	tlb_flow_init(&w->frags, w->frag_mem, dpc->frag_table_size, frag_timeout);
+	tlb_icmp_bucket_init(&w->icmp, dpc->icmp_rate, dpc->icmp_burst, hz);
 	w->dp = dp;
 	w->lcore_id = lcore;
 	w->index = idx;
@@ -57,6 +85,8 @@ tlb_worker_free(struct tlb_worker *w)
 {
 	if (w == NULL)
 		return;
+	rte_free(w->held);
+	rte_free(w->frag_mem);
 	rte_free(w->flow_mem);
 	rte_free(w);
 }
@@ -140,21 +170,88 @@ handle_local(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tl
 	return TLB_V_OK;
 }
 
-/* Wrap the client's IP packet for backend be and queue it on the egress port. */
+/*
+ * "Too big" for a client that refused fragmentation (IPv4 DF) or cannot be
+ * fragmented for (IPv6): answer with ICMP frag-needed / PTB reporting the
+ * egress MTU minus this backend's tunnel overhead (RFC 1191, RFC 4443), from
+ * the VIP, back out of the receiving port; rate-limited per worker. Never
+ * about an ICMP error or a later fragment (RFC 1122 3.2.2, RFC 4443 2.4(e)).
+ */
 static enum tlb_verdict
-handle_encap(struct tlb_worker *w, const struct tlb_port_rt *in, struct rte_mbuf *m,
+send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const struct tlb_pkt *p,
+	     const struct tlb_backend *be)
+{
+	const struct tlb_port_rt *in = &w->dp->port[in_port];
+	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
+	uint32_t start = 0, len;
+
+	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6 ||
+	    ((p->flags & TLB_PKT_F_FRAG) && !(p->flags & TLB_PKT_F_FIRST_FRAG)) ||
+	    m->nb_segs != 1 || rte_pktmbuf_headroom(m) < TLB_ICMP6_TOO_BIG_HDRS)
+		return TLB_V_TOO_BIG;
+	if (!tlb_icmp_bucket_take(&w->icmp, rte_rdtsc()))
+		return TLB_V_TOO_BIG_RATELIMIT;
+	len = tlb_icmp_too_big(rte_pktmbuf_mtod(m, uint8_t *), p,
+			       (uint16_t)(out->mtu - (be->tmpl.len - RTE_ETHER_HDR_LEN)), in->mac,
+			       w->ip_id++, &start);
+	rte_pktmbuf_prepend(m, (uint16_t)start);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	tlb_offload_finish_local(m);
+	tlb_stats_add(&w->stats.replies[p->kind == TLB_PKT_IPV4 ? TLB_REPLY_FRAG_NEEDED :
+					 TLB_REPLY_PTB], 1);
+	enqueue(w, in_port, m);
+	return TLB_V_OK;
+}
+
+/* Send the encapsulated m as outer fragments the backend reassembles. */
+static enum tlb_verdict
+send_fragments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
+	       const struct tlb_encap_tmpl *t)
+{
+	const struct tlb_port_rt *out = &w->dp->port[out_port];
+	struct rte_mbuf *frags[TLB_FRAGMENT_MAX];
+	int n, i;
+
+	n = tlb_fragment_outer(m, t->l3_len, out->mtu, w->frag_seq++, out->pool, frags,
+			       TLB_FRAGMENT_MAX);
+	if (n < 0)
+		return n == -ENOBUFS ? TLB_V_NO_MBUF : TLB_V_TOO_BIG;
+	tlb_stats_add(&w->stats.events[TLB_EV_OUTER_FRAGMENTED], 1);
+	tlb_stats_add(&w->stats.events[TLB_EV_OUTER_FRAGMENTS], (uint64_t)n);
+	for (i = 0; i < n; i++) {
+		tlb_offload_finish_local(frags[i]);	/* checksums written by the fragmenter */
+		enqueue(w, out_port, frags[i]);
+	}
+	return TLB_V_OK;
+}
+
+/*
+ * Wrap the client's IP packet for backend be of svc and queue it on the
+ * egress port. Too big for the egress MTU: per the service's policy, drop it,
+ * answer "too big", or (IPv4 without DF) send it as outer fragments.
+ */
+static enum tlb_verdict
+handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	     const struct tlb_pkt *p, const struct tlb_service *svc, const struct tlb_backend *be,
 	     uint32_t hash)
 {
+	const struct tlb_port_rt *in = &w->dp->port[in_port];
 	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
 	const struct tlb_encap_tmpl *t = &be->tmpl;
 	struct tlb_encap_pkt pk;
 	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len;
+	int fragment = 0;
 	uint8_t *hdr;
 
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
-	if ((uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu)
-		return TLB_V_TOO_BIG;
+	if ((uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu) {
+		if (svc->too_big == TLB_TOO_BIG_DROP)
+			return TLB_V_TOO_BIG;
+		if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF))
+			return send_too_big(w, in_port, m, p, be);
+		fragment = 1;		/* RFC 791: the client allows fragmentation */
+	}
 	if (rte_pktmbuf_headroom(m) + p->l3_off < t->len)
 		return TLB_V_HEADROOM;
 	/* Ethernet padding is not part of the packet (design.md section 5). */
@@ -170,12 +267,19 @@ handle_encap(struct tlb_worker *w, const struct tlb_port_rt *in, struct rte_mbuf
 	tlb_encap_write(hdr, t, out->mac, &pk);
 	tlb_offload_finish_encap(m, t, &out->caps);
 
+	if (fragment) {
+		enum tlb_verdict v = send_fragments(w, in->tx_port, m, t);
+
+		if (v != TLB_V_OK)
+			return v;
+	} else {
+		enqueue(w, in->tx_port, m);
+	}
 	tlb_stats_add(&w->stats.svc[svc->id].packets, 1);
 	tlb_stats_add(&w->stats.svc[svc->id].bytes, p->ip_len);
 	tlb_stats_add(&w->stats.be[be->id].packets, 1);
 	tlb_stats_add(&w->stats.be[be->id].bytes, p->ip_len);
 	tlb_stats_add(&w->stats.forwarded, 1);
-	enqueue(w, in->tx_port, m);
 	return TLB_V_OK;
 }
 
@@ -266,11 +370,277 @@ select_backend(struct tlb_worker *w, const struct tlb_snapshot *s, const struct 
 	return idx;
 }
 
+/* Fragment map key of p: its datagram (RFC 791 / RFC 8200 4.5 identification). */
+static inline void
+frag_key(struct tlb_flow_key *k, const struct tlb_pkt *p, uint8_t mode)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, p->src.a, 16);
+	memcpy(k->dst, p->dst.a, 16);
+	k->family = p->src.family;
+	k->proto = p->proto;
+	k->mode = mode;
+	if (mode == TLB_FRAG_KEY) {
+		k->sport = (uint16_t)(p->frag_id >> 16);
+		k->dport = (uint16_t)p->frag_id;
+	}
+}
+
+/* Backend index of a fragment-map entry if that backend still takes traffic. */
+static inline uint32_t
+frag_entry_backend(const struct tlb_snapshot *s, const struct tlb_flow_entry *e)
+{
+	uint32_t idx = tlb_snapshot_backend_idx(s, e->backend_id);
+
+	if (idx == TLB_ID_NONE || s->backends[idx].state == TLB_BACKEND_DOWN)
+		return TLB_ID_NONE;
+	return idx;
+}
+
+/* Remember that the datagram of key fk (hash hf) goes to backend idx. */
+static inline void
+frag_map_put(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tlb_flow_key *fk,
+	     uint32_t hf, uint32_t idx)
+{
+	struct tlb_flow_entry *e;
+	enum tlb_flow_event ev;
+	uint32_t gone;
+
+	e = tlb_flow_lookup(&w->frags, fk, hf, w->now, &ev, &gone);
+	if (e == NULL)
+		e = tlb_flow_insert(&w->frags, fk, hf, w->now, &ev, &gone);
+	if (e == NULL)
+		return;
+	e->backend_id = s->backends[idx].id;
+	tlb_flow_refresh(&w->frags, e, TLB_FLOW_UDP, w->now);
+}
+
+/* Drop held fragments past their deadline (FIFO: the oldest are first). */
+static void
+expire_held(struct tlb_worker *w, int all)
+{
+	while (w->held_n != 0) {
+		struct tlb_held *h = &w->held[w->held_head];
+
+		if (h->m != NULL) {
+			if (!all && (int32_t)(w->now - h->deadline) <= 0)
+				break;
+			drop(w, h->m, TLB_V_FRAG_TIMEOUT);
+			h->m = NULL;
+		}
+		w->held_head = (w->held_head + 1) % w->held_cap;
+		w->held_n--;
+	}
+}
+
+/* Hold a later fragment until its first fragment names the backend. */
+static enum tlb_verdict
+hold_fragment(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
+	      const struct tlb_flow_key *fk, uint32_t hf)
+{
+	struct tlb_held *h;
+
+	if (w->held_cap == 0)
+		return TLB_V_FRAGMENT;
+	if (w->held_n == w->held_cap) {		/* make room: the oldest goes */
+		h = &w->held[w->held_head];
+		if (h->m != NULL)
+			drop(w, h->m, TLB_V_FRAG_HOLD_FULL);
+		w->held_head = (w->held_head + 1) % w->held_cap;
+		w->held_n--;
+	}
+	h = &w->held[(w->held_head + w->held_n) % w->held_cap];
+	h->m = m;
+	h->deadline = w->now + w->frag_ticks;
+	h->hash = hf;
+	h->port = in_port;
+	h->key = *fk;
+	w->held_n++;
+	tlb_stats_add(&w->stats.events[TLB_EV_FRAG_HELD], 1);
+	return TLB_V_OK;
+}
+
+/* Send the held fragments of datagram fk to backend idx of svc. */
+static void
+release_held(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tlb_service *svc,
+	     const struct tlb_flow_key *fk, uint32_t hf, uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < w->held_n; i++) {
+		struct tlb_held *h = &w->held[(w->held_head + i) % w->held_cap];
+		struct rte_mbuf *m = h->m;
+		enum tlb_verdict v;
+		struct tlb_pkt p;
+
+		if (m == NULL || h->hash != hf || memcmp(&h->key, fk, sizeof(*fk)) != 0)
+			continue;
+		h->m = NULL;
+		tlb_stats_add(&w->stats.events[TLB_EV_FRAG_RELEASED], 1);
+		v = tlb_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len, &p);
+		if (v == TLB_V_OK)
+			v = handle_encap(w, h->port, m, &p, svc, &s->backends[idx], hf);
+		if (v != TLB_V_OK)
+			drop(w, m, v);
+	}
+}
+
+/*
+ * A later fragment to a VIP (no ports): the backend its first fragment got
+ * (fragment map); else, per the service: by source address when the service
+ * hashes on it (no map needed), held until the first fragment comes, placed
+ * by 3-tuple, or dropped.
+ */
+static enum tlb_verdict
+handle_fragment(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port,
+		struct rte_mbuf *m, const struct tlb_pkt *p)
+{
+	const struct tlb_service *svc;
+	struct tlb_flow_key fk, k3;
+	struct tlb_flow_entry *e;
+	enum tlb_flow_event ev;
+	uint32_t hf, idx, gone;
+	uint16_t slot;
+
+	frag_key(&fk, p, TLB_FRAG_KEY);
+	hf = tlb_hash_key(&fk, s->seed);
+	e = tlb_flow_lookup(&w->frags, &fk, hf, w->now, &ev, &gone);
+	if (e != NULL && (idx = frag_entry_backend(s, e)) != TLB_ID_NONE) {
+		tlb_stats_add(&w->stats.events[TLB_EV_FRAG_MAPPED], 1);
+		return handle_encap(w, in_port, m, p, &s->services[s->backends[idx].service],
+				    &s->backends[idx], hf);
+	}
+	svc = tlb_snapshot_frag_service(s, p);
+	if (svc == NULL)
+		return TLB_V_FRAGMENT;
+	if (svc->hash == TLB_HASH_SRC_IP) {
+		slot = tlb_maglev_lookup(&svc->mg, tlb_hash_flow(p, TLB_HASH_SRC_IP, s->seed));
+	} else if (svc->fragments == TLB_FRAG_HOLD) {
+		return hold_fragment(w, in_port, m, &fk, hf);
+	} else if (svc->fragments == TLB_FRAG_3TUPLE) {
+		frag_key(&k3, p, TLB_FRAG_3TUPLE_KEY);
+		slot = tlb_maglev_lookup(&svc->mg, tlb_hash_key(&k3, s->seed));
+		tlb_stats_add(&w->stats.events[TLB_EV_FRAG_3TUPLE], 1);
+	} else {
+		return TLB_V_FRAGMENT;
+	}
+	if (slot == TLB_MAGLEV_NONE)
+		return TLB_V_NO_BACKEND;
+	idx = svc->be_first + slot;
+	frag_map_put(w, s, &fk, hf, idx);	/* the rest of the datagram, first included */
+	return handle_encap(w, in_port, m, p, svc, &s->backends[idx], hf);
+}
+
+/*
+ * The first fragment of a datagram: the backend a 3-tuple placement already
+ * gave the datagram, else the flow's; remembered for the later fragments,
+ * and those already held are sent on.
+ */
+static inline uint32_t
+first_fragment(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tlb_service *svc,
+	       const struct tlb_pkt *p, const struct tlb_flow_key *k, uint32_t h5)
+{
+	struct tlb_flow_entry *e;
+	struct tlb_flow_key fk;
+	enum tlb_flow_event ev;
+	uint32_t hf, idx = TLB_ID_NONE, gone;
+
+	frag_key(&fk, p, TLB_FRAG_KEY);
+	hf = tlb_hash_key(&fk, s->seed);
+	e = tlb_flow_lookup(&w->frags, &fk, hf, w->now, &ev, &gone);
+	if (e != NULL)
+		idx = frag_entry_backend(s, e);
+	if (idx == TLB_ID_NONE || s->backends[idx].service != (uint16_t)(svc - s->services))
+		idx = select_backend(w, s, svc, p, k, h5);
+	if (idx == TLB_ID_NONE)
+		return idx;
+	frag_map_put(w, s, &fk, hf, idx);
+	if (w->held_n != 0)
+		release_held(w, s, svc, &fk, hf, idx);
+	return idx;
+}
+
+/*
+ * An ICMP or ICMPv6 error to a VIP (unreachable, too big, time exceeded)
+ * about a packet a backend sent from that VIP: send it to that flow's
+ * backend, found from the reversed quoted tuple exactly like the flow's own
+ * packets (connection table first, then Maglev; no state created), so that
+ * path MTU discovery works through the balancer (Cilium#34380).
+ */
+static enum tlb_verdict
+handle_icmp_error(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port,
+		  struct rte_mbuf *m, const struct tlb_pkt *p)
+{
+	const struct tlb_service *svc;
+	struct tlb_flow_entry *e;
+	struct tlb_flow_key k;
+	enum tlb_flow_event ev;
+	struct tlb_pkt q, r;
+	enum tlb_verdict v;
+	uint32_t h5, idx = TLB_ID_NONE, gone;
+	uint16_t slot;
+
+	v = tlb_parse_icmp_quote(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p, &q);
+	if (v != TLB_V_OK)
+		return v;
+	/* The quoted packet went from the VIP to the client: reverse it. */
+	if (!tlb_addr_eq(&q.src, &p->dst))
+		return TLB_V_ICMP_NO_FLOW;
+	memset(&r, 0, sizeof(r));
+	r.kind = q.kind;
+	r.proto = q.proto;
+	r.src = q.dst;
+	r.dst = q.src;
+	r.sport = q.dport;
+	r.dport = q.sport;
+	r.flags = TLB_PKT_F_L4;
+	svc = tlb_snapshot_lookup(s, &r, &v);
+	if (svc == NULL)
+		return TLB_V_ICMP_NO_FLOW;
+	tlb_hash_key_init(&k, &r, TLB_HASH_5TUPLE);
+	h5 = tlb_hash_key(&k, s->seed);
+	e = tlb_flow_lookup(&w->flows, &k, h5, w->now, &ev, &gone);
+	if (ev == TLB_FLOW_EV_EXPIRATION)
+		tlb_stats_add(&w->stats.be[gone].flows, (uint64_t)-1);
+	if (e != NULL) {
+		idx = tlb_snapshot_backend_idx(s, e->backend_id);
+		if (idx != TLB_ID_NONE && (s->backends[idx].service != (uint16_t)(svc - s->services) ||
+					   s->backends[idx].state == TLB_BACKEND_DOWN))
+			idx = TLB_ID_NONE;
+	}
+	if (idx == TLB_ID_NONE) {
+		slot = tlb_maglev_lookup(&svc->mg, svc->hash == TLB_HASH_5TUPLE ? h5 :
+					 tlb_hash_flow(&r, svc->hash, s->seed));
+		if (slot == TLB_MAGLEV_NONE)
+			return TLB_V_NO_BACKEND;
+		idx = svc->be_first + slot;
+	}
+	tlb_stats_add(&w->stats.events[TLB_EV_ICMP_STEERED], 1);
+	return handle_encap(w, in_port, m, p, svc, &s->backends[idx], h5);
+}
+
+/* Lower the MSS option of a SYN so the client's segments fit once encapsulated. */
+static inline void
+clamp_mss(struct tlb_worker *w, struct rte_mbuf *m, const struct tlb_pkt *p,
+	  const struct tlb_service *svc, const struct tlb_backend *be, uint16_t in_port)
+{
+	const struct tlb_port_rt *out = &w->dp->port[w->dp->port[in_port].tx_port];
+	uint8_t *tcp = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	int32_t mss = svc->mss_clamp;
+
+	if (mss == TLB_MSS_CLAMP_AUTO)	/* MTU - tunnel overhead - inner IP and TCP headers */
+		mss = (int32_t)out->mtu - (be->tmpl.len - RTE_ETHER_HDR_LEN) -
+		      (p->l4_off - p->l3_off) - (int32_t)sizeof(struct rte_tcp_hdr);
+	if (mss < TLB_MSS_MIN)
+		mss = TLB_MSS_MIN;
+	if (tlb_mss_clamp(tcp, (uint32_t)(tcp[12] >> 4) * 4, (uint16_t)mss) == 1)
+		tlb_stats_add(&w->stats.events[TLB_EV_MSS_CLAMPED], 1);
+}
+
 /* The pipeline for one packet: parse, classify, select, encap, queue. */
 static inline enum tlb_verdict
 handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, struct rte_mbuf *m)
 {
-	const struct tlb_port_rt *in = &w->dp->port[in_port];
 	const struct tlb_service *svc;
 	struct tlb_flow_key k;
 	struct tlb_pkt p;
@@ -281,17 +651,27 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 	if (v != TLB_V_OK)
 		return v;
 	if (p.kind == TLB_PKT_ARP || tlb_local_is_node(&s->node, &p))
-		return handle_local(w, s, in, in_port, m, &p);
+		return handle_local(w, s, &w->dp->port[in_port], in_port, m, &p);
 	svc = tlb_snapshot_lookup(s, &p, &v);
-	if (svc == NULL)
+	if (svc == NULL) {
+		if (v == TLB_V_FRAGMENT)
+			return handle_fragment(w, s, in_port, m, &p);
+		if (v == TLB_V_VIP_PROTO && tlb_icmp_is_steerable_error(&p))
+			return handle_icmp_error(w, s, in_port, m, &p);
 		return v;
+	}
 	/* The 5-tuple hash keys the connection table and gives the outer entropy. */
 	tlb_hash_key_init(&k, &p, TLB_HASH_5TUPLE);
 	h5 = tlb_hash_key(&k, s->seed);
-	idx = select_backend(w, s, svc, &p, &k, h5);
+	if (TLB_UNLIKELY(p.flags & TLB_PKT_F_FRAG))
+		idx = first_fragment(w, s, svc, &p, &k, h5);
+	else
+		idx = select_backend(w, s, svc, &p, &k, h5);
 	if (idx == TLB_ID_NONE)
 		return TLB_V_NO_BACKEND;
-	return handle_encap(w, in, m, &p, svc, &s->backends[idx], h5);
+	if (svc->mss_clamp != 0 && p.proto == IPPROTO_TCP && (p.tcp_flags & RTE_TCP_SYN_FLAG))
+		clamp_mss(w, m, &p, svc, &s->backends[idx], in_port);
+	return handle_encap(w, in_port, m, &p, svc, &s->backends[idx], h5);
 }
 
 void
@@ -302,6 +682,8 @@ tlb_worker_process(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t 
 
 	tlb_stats_add(&w->stats.rx, n);
 	w->now = (uint32_t)(rte_rdtsc() >> w->tick_shift);
+	if (TLB_UNLIKELY(w->held_n != 0))
+		expire_held(w, 0);
 	for (i = 0; i < n; i++) {
 		enum tlb_verdict v;
 
@@ -342,6 +724,13 @@ tlb_worker_iter(struct tlb_worker *w)
 }
 
 void
+tlb_worker_release(struct tlb_worker *w)
+{
+	expire_held(w, 1);		/* held fragments whose first never came */
+	tlb_worker_flush(w);
+}
+
+void
 tlb_worker_online(struct tlb_worker *w)
 {
 	rte_rcu_qsbr_thread_register(w->dp->qsv, w->index);
@@ -366,7 +755,7 @@ tlb_worker_main(void *arg)
 	/* Partner: the release store of dp->stop in the control thread. */
 	while (!atomic_load_explicit(&w->dp->stop, memory_order_acquire))
 		tlb_worker_iter(w);
-	tlb_worker_flush(w);
+	tlb_worker_release(w);
 	tlb_worker_offline(w);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "tlb_flow.h"
+#include "tlb_icmp.h"
 #include "tlb_offload.h"
 #include "tlb_snapshot.h"
 #include "tlb_stats.h"
@@ -33,6 +34,7 @@ struct tlb_port_rt {
 	uint16_t n_rxq;			/* RX queues: workers 0..n_rxq-1 poll this port */
 	uint16_t n_txq;			/* TX queues: one per worker */
 	struct tlb_offload_caps caps;
+	struct rte_mempool *pool;	/* where this port's mbufs come from (fragments too) */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_eth_stats eth_stats;	/* PMD counters: refreshed by the control thread */
 };
@@ -57,6 +59,15 @@ struct tlb_dp {
 	uint32_t pool_in_use[RTE_MAX_NUMA_NODES];
 };
 
+/* A later fragment held until its first fragment names the backend. */
+struct tlb_held {
+	struct rte_mbuf *m;		/* NULL once released */
+	uint32_t deadline;		/* flow clock tick */
+	uint32_t hash;			/* of key */
+	uint16_t port;			/* where it came in */
+	struct tlb_flow_key key;	/* fragment key (mode TLB_FRAG_KEY) */
+};
+
 /* TX buffer for one egress port. */
 struct tlb_txbuf {
 	uint16_t n;
@@ -72,6 +83,13 @@ struct tlb_worker {
 	uint32_t now;			/* flow clock, read once per burst */
 	struct tlb_flow_table flows;	/* this worker's connections; memory in flow_mem */
 	void *flow_mem;
+	struct tlb_flow_table frags;	/* fragment id -> backend (same structure) */
+	void *frag_mem;
+	uint32_t frag_ticks;		/* fragment map / hold lifetime in ticks */
+	struct tlb_held *held;		/* FIFO ring of held fragments */
+	uint32_t held_cap, held_head, held_n;
+	struct tlb_icmp_bucket icmp;	/* rate limit of generated ICMP errors */
+	uint32_t frag_seq;		/* outer fragment identification */
 	uint16_t n_rx;
 	uint16_t rx_port[RTE_MAX_ETHPORTS];	/* ports where this worker has an RX queue */
 	/* Written by this worker, read by the control thread for --idle-exit. */
@@ -108,6 +126,12 @@ void tlb_worker_process(struct tlb_worker *w, const struct tlb_snapshot *s, uint
 
 /* Send everything buffered on w's TX buffers; unsent packets are freed and counted. */
 void tlb_worker_flush(struct tlb_worker *w);
+
+/*
+ * Before the worker stops: drop (counted) the fragments it holds and flush
+ * its TX buffers, so that it owns no mbuf. Owning lcore.
+ */
+void tlb_worker_release(struct tlb_worker *w);
 
 /* lcore entry point (rte_eal_remote_launch): tlb_worker_iter() until dp->stop. */
 int tlb_worker_main(void *arg);

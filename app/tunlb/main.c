@@ -306,7 +306,7 @@ run(struct app *app)
 			if (stop)
 				break;
 		}
-		tlb_worker_flush(w);
+		tlb_worker_release(w);
 		tlb_worker_offline(w);
 		return;
 	}

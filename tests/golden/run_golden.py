@@ -428,17 +428,19 @@ def case_drops():
     """Every drop reason the parser and classifier can produce from a pcap, and zero output frames for
     them (only the two control packets are forwarded)."""
     c = Case("drops")
+    # fragments: drop pins the policy this case tests (hold and 3tuple: run_mtu.py)
     web = c.service(name="web4", vip="198.51.100.30", port=80, protocol="tcp", encap="gue", gue_variant=1,
-                    backends=[{"address": "203.0.113.71"}])
+                    fragments="drop", backends=[{"address": "203.0.113.71"}])
     dns = c.service(name="dns6", vip="2001:db8:100::30", port=53, protocol="udp", encap="vxlan", vni=9,
-                    backends=[{"address": "2001:db8:be::72", "mac": "02:00:00:00:03:72"}])
+                    fragments="drop", backends=[{"address": "2001:db8:be::72", "mac": "02:00:00:00:03:72"}])
     c.service(name="empty", vip="198.51.100.31", port=80, protocol="tcp", encap="gue", backends=[])
     c.service(name="alldown", vip="198.51.100.32", port=80, protocol="tcp", encap="gue",
               backends=[{"address": "203.0.113.73", "state": "down"}, {"address": "203.0.113.74", "state": "down"}])
     c.service(name="zeroweight", vip="198.51.100.34", port=80, protocol="tcp", encap="gue",
               backends=[{"address": "203.0.113.76", "weight": 0}])
+    # too_big: drop pins the policy this case tests (ICMP and outer fragments: run_mtu.py)
     big = c.service(name="big", vip="198.51.100.33", port=9000, protocol="udp", encap="gue", gue_variant=1,
-                    backends=[{"address": "203.0.113.75"}])
+                    too_big="drop", backends=[{"address": "203.0.113.75"}])
     cl, cl6 = "192.0.2.150", "2001:db8:c::150"
     syn = lambda dst, dport=80: IP(src=cl, dst=dst) / TCP(sport=4000, dport=dport, flags="S")  # noqa: E731
     c.fwd(eth() / syn(web["vip"]), web, "control: TCP SYN to web4")
@@ -723,7 +725,7 @@ def check_stats(rep, case, stats, frames, obs, port_mac):
             exp_drops[x["exp"][1]] = exp_drops.get(x["exp"][1], 0) + 1
     rep.check(not unknown, "every expected drop reason exists in lib/tlb_verdict.h", str(unknown))
     n_fwd = sum(1 for x in case.inputs if x["exp"][0] == "fwd")
-    exp_replies = {"arp": 0, "nd": 0, "echo": 0, "echo6": 0}
+    exp_replies = {"arp": 0, "nd": 0, "echo": 0, "echo6": 0, "frag_needed": 0, "ptb": 0}
     for x in case.inputs:
         if x["exp"][0] == "reply":
             exp_replies[REPLY_COUNTER[x["exp"][1]]] += 1

@@ -28,8 +28,8 @@ from scapy.all import (ARP, GRE, ICMP, IP, Dot1AD, Dot1Q, Ether,
 from scapy.contrib.mpls import MPLS
 from scapy.layers.ipsec import AH, ESP
 
-F_FRAG, F_FIRST, F_OPT, F_L4 = 1, 2, 4, 8
-FLAG_NAMES = [(F_FRAG, "TLB_PKT_F_FRAG"), (F_FIRST, "TLB_PKT_F_FIRST_FRAG"),
+F_FRAG, F_FIRST, F_OPT, F_L4, F_DF = 1, 2, 4, 8, 16
+FLAG_NAMES = [(F_DF, "TLB_PKT_F_DF"), (F_FRAG, "TLB_PKT_F_FRAG"), (F_FIRST, "TLB_PKT_F_FIRST_FRAG"),
               (F_OPT, "TLB_PKT_F_IP_OPTIONS"), (F_L4, "TLB_PKT_F_L4")]
 EXT_LAYERS = (IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, IPv6ExtHdrDestOpt,
               IPv6ExtHdrFragment, AH)
@@ -210,7 +210,7 @@ ok("eth_v4_udp_empty", ETH + "/" + v4() + "/" + UDP_, "UDP length 8: empty datag
 ok("eth_v4_opt_ihl15", ETH + "/" + v4(', options=[IPOption_RR(routers=["0.0.0.0"] * 9)]') + "/"
    + UDP_, "IPv4 IHL 15: 40 bytes of options", flags=F_OPT | F_L4, **udp_ok)
 ok("eth_v4_df", ETH + "/" + v4(', flags="DF"') + "/" + UDP_,
-   "IPv4 DF alone is not a fragment", flags=F_L4, **udp_ok)
+   "IPv4 DF alone is not a fragment; it is reported", flags=F_DF | F_L4, **udp_ok)
 ok("eth_v4_evil_bit", ETH + "/" + v4(', flags="evil"') + "/" + UDP_,
    "IPv4 reserved flag ignored", flags=F_L4, **udp_ok)
 ok("eth_v4_frag_middle", ETH + "/" + v4(', flags="MF", frag=100, proto=6') + "/" + FRAG_DATA,
@@ -432,9 +432,14 @@ def expect(row, pkt):
     if isinstance(l3, IP):
         e.update(kind="TLB_PKT_IPV4", tos=l3.tos, ttl=l3.ttl,
                  src=addr(4, l3.src), dst=addr(4, l3.dst))
+        if s["flags"] & F_FRAG:
+            e["frag_id"] = l3.id
     else:
         e.update(kind="TLB_PKT_IPV6", tos=l3.tc, ttl=l3.hlim,
                  src=addr(6, l3.src), dst=addr(6, l3.dst))
+        frag = [lay for lay, _, _ in ls if isinstance(lay, IPv6ExtHdrFragment)]
+        if s["flags"] & F_FRAG and frag:
+            e["frag_id"] = frag[0].id
     if not s["flags"] & F_L4:
         return e, up_off
     e.update(l4_off=up_off, sport=s.get("sport", 0), dport=s.get("dport", 0),
@@ -526,8 +531,8 @@ def main():
             if e["kind"] != "TLB_PKT_ARP":
                 f.append("\t\t.proto = %d, .flags = %s," % (e["proto"], c_flags(e["flags"])))
                 f.append("\t\t.tos = 0x%02x, .ttl = %d," % (e["tos"], e["ttl"]))
-                extra = ["%s = %d" % (k, e[k]) for k in ("sport", "dport", "icmp_type", "icmp_code")
-                         if e.get(k)]
+                extra = ["%s = %d" % (k, e[k]) for k in ("sport", "dport", "icmp_type", "icmp_code",
+                                                         "frag_id") if e.get(k)]
                 if e.get("tcp_flags"):
                     extra.append("tcp_flags = 0x%02x" % e["tcp_flags"])
                 if extra:

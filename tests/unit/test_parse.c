@@ -99,6 +99,7 @@ check_pkt(const char *ctx, const struct tlb_pkt *got, const struct tlb_pkt *want
 	CHECK_FIELD(ctx, got, want, tcp_flags);
 	CHECK_FIELD(ctx, got, want, sport);
 	CHECK_FIELD(ctx, got, want, dport);
+	CHECK_FIELD(ctx, got, want, frag_id);
 	check_addr(ctx, "source", &got->src, &want->src);
 	check_addr(ctx, "destination", &got->dst, &want->dst);
 }
