@@ -102,8 +102,21 @@ create_pool(struct tlb_dp *dp, int socket, uint32_t n_mbufs, uint16_t max_mtu)
 	return 0;
 }
 
+/* Largest MTU of any port of cfg: sizes the mbufs (a frame must fit one). */
+static uint16_t
+max_mtu(const struct tlb_config *cfg)
+{
+	uint16_t m = TLB_CONFIG_DEFAULT_MTU;
+	uint32_t i;
+
+	for (i = 0; i < cfg->n_ports; i++)
+		if (cfg->ports[i].mtu > m)
+			m = cfg->ports[i].mtu;
+	return m;
+}
+
 static int
-setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc)
+setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, uint16_t pool_mtu)
 {
 	struct tlb_port_rt *rt = &dp->port[port];
 	struct rte_eth_conf conf;
@@ -145,6 +158,15 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc)
 		if (hf != 0) {
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+			/*
+			 * RSS_IP includes the FRAG_IPV4/FRAG_IPV6 types, which hash every
+			 * fragment (the first included: it has MF) by addresses only, so
+			 * a datagram's fragments meet on one worker and its fragment map.
+			 */
+			if (!(hf & RTE_ETH_RSS_FRAG_IPV4) || !(hf & RTE_ETH_RSS_FRAG_IPV6))
+				TLB_LOG(WARNING, port, "%s: RSS does not hash IP fragments by "
+					"address: fragments of one datagram may reach different "
+					"workers (use one worker, or hash: src_ip)", rt->name);
 		} else {
 			TLB_LOG(WARNING, port, "%s: no RSS over IP/TCP/UDP offered: traffic "
 				"reaches queue 0 only", rt->name);
@@ -167,7 +189,7 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc)
 					     rt->n_txq * nb_txd) +
 					     dp->n_workers * (TLB_POOL_CACHE + TLB_BURST *
 							      (dp->n_ports + 1)) + 4096),
-			 mtu);
+			 pool_mtu);
 	if (rc != 0)
 		return rc;
 	for (q = 0; q < rt->n_rxq; q++) {
@@ -223,7 +245,7 @@ tlb_port_setup(struct tlb_dp *dp, const struct tlb_config *cfg)
 		char name[RTE_ETH_NAME_MAX_LEN];
 
 		rte_eth_dev_get_name_by_port(port, name);
-		rc = setup_one(dp, port, find_port_cfg(cfg, name));
+		rc = setup_one(dp, port, find_port_cfg(cfg, name), max_mtu(cfg));
 		if (rc != 0)
 			goto fail;
 	}
