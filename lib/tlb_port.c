@@ -16,6 +16,8 @@
 #define TLB_NB_TXD 1024
 #define TLB_POOL_CACHE 256
 #define TLB_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
+/* What ethdev counts between MTU and frame length: Ethernet header and CRC. */
+#define TLB_L2_RX_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN)
 /* Largest frame on top of the IP MTU: Ethernet header plus two VLAN tags. */
 #define TLB_L2_OVERHEAD (RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN)
 
@@ -151,7 +153,19 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, ui
 	}
 
 	memset(&conf, 0, sizeof(conf));
+	/*
+	 * The configured mtu limits the outer packets we send. What the device
+	 * accepts on receive may be smaller (net_af_packet: 1518-byte frames)
+	 * without limiting what it sends: ask for the same MTU where the device
+	 * can take it, else for its largest receive frame, and say so.
+	 */
 	conf.rxmode.mtu = mtu;
+	if (info.max_rx_pktlen > TLB_L2_RX_OVERHEAD &&
+	    mtu > info.max_rx_pktlen - TLB_L2_RX_OVERHEAD) {
+		conf.rxmode.mtu = info.max_rx_pktlen - TLB_L2_RX_OVERHEAD;
+		TLB_LOG(NOTICE, port, "%s: receives frames of at most %u bytes: receive MTU %u, "
+			"egress MTU %u", rt->name, info.max_rx_pktlen, conf.rxmode.mtu, mtu);
+	}
 	if (rt->n_rxq > 1) {
 		uint64_t hf = TLB_RSS_HF & info.flow_type_rss_offloads;
 
