@@ -29,6 +29,7 @@ packages=(
 	libdpdk-dev dpdk dpdk-dev libnuma-dev libpcap-dev libyaml-dev
 	libcmocka-dev python3 python3-scapy python3-yaml tshark
 	iproute2 procps
+	iperf3 socat curl ethtool tcpdump iputils-ping
 )
 
 missing=()
