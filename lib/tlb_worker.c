@@ -619,7 +619,12 @@ handle_icmp_error(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t i
 	return handle_encap(w, in_port, m, p, svc, &s->backends[idx], h5);
 }
 
-/* Lower the MSS option of a SYN so the client's segments fit once encapsulated. */
+/*
+ * Lower the MSS option of a SYN crossing the balancer. With direct server
+ * return that is the client's SYN: it bounds what the backend sends. The
+ * client's own segments are sized by the backend's SYN-ACK, which never
+ * crosses tunlb; they are kept within the MTU by ICMP too-big (send_too_big).
+ */
 static inline void
 clamp_mss(struct tlb_worker *w, struct rte_mbuf *m, const struct tlb_pkt *p,
 	  const struct tlb_service *svc, const struct tlb_backend *be, uint16_t in_port)

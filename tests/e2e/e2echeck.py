@@ -11,6 +11,10 @@ answered each request.
   e2echeck.py stats    --stats J [--flows SERVICE=RESPONSES]... [--min-avg SERVICE=BYTES]...
                        [--noise REASON]... [--noise-max N] [--replies KIND]... --host ...
   e2echeck.py view     --stats J [--http F] [--events F] [--interval 1] [--duration S]
+  e2echeck.py iperf    --json F --rc N [--label L] [--no-stall] [--min-bytes N]
+  e2echeck.py answers  --responses F [--none ROLE]... [--some ROLE]... [--all]
+  e2echeck.py get      --stats J KEY...      (dotted keys; a missing one prints 0)
+  e2echeck.py backends --ctl-json F --host ...   (tunlbctl --json backends S: a line each)
   e2echeck.py selftest               (the checks above fail on bad input)
 
 --host ROLE=IPV4,IPV6,MAC names a backend (repeat it). A responses file has
@@ -22,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import sys
 import time
@@ -390,6 +395,138 @@ def cmd_view(a):
     return 0
 
 
+# ---- iperf3 results, answers per backend, counter look-ups ----------------------
+IPERF_UNITS = {"Bytes": 1, "KBytes": 1024, "MBytes": 1024 ** 2, "GBytes": 1024 ** 3}
+
+
+def server_intervals(j):
+    """The receiver's per-interval report [{"seconds", "bytes"}] from an iperf3
+    client's JSON with --get-server-output: server_output_json when the server
+    ran with -J, else parsed from server_output_text (iperf3 3.12's lines
+    "[  5]   1.00-2.00   sec  67.2 MBytes   564 Mbits/sec"; the totals, which
+    end in "receiver" or "sender", are left out)."""
+    srv = j.get("server_output_json")
+    if srv:
+        return [iv.get("sum", {}) for iv in srv.get("intervals", [])]
+    out = []
+    for line in (j.get("server_output_text") or "").splitlines():
+        m = re.match(r"\[\s*(\d+|SUM)\]\s+([\d.]+)-([\d.]+)\s+sec\s+([\d.]+)\s+(\w*Bytes)\s+\S+\s+\S+/sec\s*$",
+                     line)
+        if m:
+            out.append({"seconds": float(m[3]) - float(m[2]),
+                        "bytes": float(m[4]) * IPERF_UNITS.get(m[5], 1)})
+    return out
+
+
+def iperf_check(j, rc, no_stall, min_bytes):
+    """An iperf3 client's JSON (-J --get-server-output) and exit status.
+    iperf3 3.12 with -J exits 0 even when the test failed (esnet/iperf#1405,
+    fixed in 3.14): the "error" member and the bytes received decide.
+    Returns (ok, mbps, lines): ok when iperf3 exited 0 without an error,
+    the receiver got at least min_bytes, and (no_stall) every one of the
+    receiver's intervals carried data."""
+    lines, bad = [], []
+    end = j.get("end") or {}
+    rx = end.get("sum_received") or {}
+    got = int(rx.get("bytes", 0))
+    secs = float(rx.get("seconds", 0) or 0)
+    mbps = rx.get("bits_per_second", 0) / 1e6
+    retr = (end.get("sum_sent") or {}).get("retransmits", "?")
+    mss = (j.get("start") or {}).get("tcp_mss_default", "?")
+    lines.append(f"{mbps:.0f} Mbit/s received ({got} bytes in {secs:.1f} s), {retr} retransmits, "
+                 f"client MSS {mss}, iperf3 exit status {rc}")
+    if rc != 0:
+        bad.append(f"iperf3 exited with status {rc}")
+    if j.get("error"):
+        bad.append(f"iperf3 error: {j['error']}")
+    if got < max(1, min_bytes):
+        bad.append(f"the receiver got {got} bytes (at least {max(1, min_bytes)} wanted)")
+    ivals = server_intervals(j)
+    if ivals:
+        per = [int(iv.get("bytes", 0)) for iv in ivals]
+        lines.append("receiver per interval (MB): " + " ".join(f"{b / 1e6:.0f}" for b in per))
+        # The last interval can be a sliver (under 0.2 s) with nothing in it.
+        full = [b for b, iv in zip(per, ivals) if float(iv.get("seconds", 1)) >= 0.2]
+        if no_stall and (not full or min(full) == 0):
+            bad.append("the receiver had an interval without data (stall)")
+    elif no_stall:
+        bad.append("no receiver intervals (run iperf3 with -J --get-server-output)")
+    lines += ["BAD: " + b for b in bad]
+    return not bad, mbps, lines
+
+
+def cmd_iperf(a):
+    try:
+        with open(a.json) as f:
+            j = json.load(f)
+    except (OSError, ValueError) as e:
+        j = {"error": f"no JSON from iperf3 ({e})"}
+    ok, mbps, lines = iperf_check(j, a.rc, a.no_stall, a.min_bytes)
+    print(f"iperf3 {a.label}: " + lines[0])
+    for line in lines[1:]:
+        print("    " + line)
+    return 0 if ok else 1
+
+
+def answers_check(resp, none, some, want_all):
+    """resp: [(port, role or None)]. No answer from a role in none, at least
+    one from each role in some, and (want_all) every request answered."""
+    counts, failed = {}, 0
+    for _, role in resp:
+        if role:
+            counts[role] = counts.get(role, 0) + 1
+        else:
+            failed += 1
+    bad = []
+    if not resp:
+        bad.append("no request made")
+    if want_all and failed:
+        bad.append(f"{failed} of {len(resp)} requests failed")
+    for r in none:
+        if counts.get(r):
+            bad.append(f"{r} answered {counts[r]} requests")
+    for r in some:
+        if not counts.get(r):
+            bad.append(f"{r} answered none")
+    tally = ", ".join(f"{r} {n}" for r, n in sorted(counts.items())) or "none"
+    lines = [f"{len(resp)} requests: answered by {tally}; {failed} failed"]
+    return not bad, lines + ["BAD: " + b for b in bad]
+
+
+def cmd_answers(a):
+    ok, lines = answers_check(read_responses(a.responses), a.none, a.some, a.all)
+    for line in lines:
+        print("    " + line)
+    return 0 if ok else 1
+
+
+def dig(d, key):
+    for k in key.split("."):
+        d = d.get(k, 0) if isinstance(d, dict) else 0
+    return d
+
+
+def cmd_get(a):
+    with open(a.stats) as f:
+        s = json.load(f)
+    print(" ".join(str(dig(s, k)) for k in a.key))
+    return 0
+
+
+def cmd_backends(a):
+    """One line per backend of a tunlbctl --json backends reply:
+    ROLE ADDRESS STATE WEIGHT PACKETS NEW_FLOWS ACTIVE_FLOWS."""
+    hosts = parse_hosts(a.host)
+    with open(a.ctl_json) as f:
+        data = json.load(f)
+    for v in data.values():
+        if isinstance(v, dict):
+            role = role_of_address(hosts, v["address"]) or "?"
+            print(f"{role} {v['address']} {v['state']} {v['weight']} {v['packets']} "
+                  f"{v['new_flows']} {v['active_flows']}")
+    return 0
+
+
 # ---- self-test: every check must be able to fail ---------------------------------
 def cmd_selftest(_a):
     fails = 0
@@ -425,6 +562,33 @@ def cmd_selftest(_a):
     expect("stats with a too_big drop", stats_check(st2, {}, {}, ["not_vip"], 10, [], hosts)[0], False)
     st3 = dict(st, tx_packets=7)
     expect("stats with an uncounted packet", stats_check(st3, {}, {}, ["not_vip"], 10, [], hosts)[0], False)
+    ip = {"end": {"sum_received": {"bytes": 3000000, "seconds": 3.0, "bits_per_second": 8e6},
+                  "sum_sent": {"retransmits": 0}},
+          "server_output_json": {"intervals": [{"sum": {"bytes": 1000000, "seconds": 1.0}}] * 3}}
+    expect("iperf3 that ran", iperf_check(ip, 0, True, 1)[0], True)
+    expect("iperf3 with exit status 1", iperf_check(ip, 1, True, 1)[0], False)
+    expect("iperf3 with an error", iperf_check(dict(ip, error="reset"), 0, True, 1)[0], False)
+    zero = dict(ip, end={"sum_received": {"bytes": 0, "seconds": 3.0, "bits_per_second": 0}})
+    expect("iperf3 exit 0 but nothing received (blackhole)", iperf_check(zero, 0, False, 1)[0], False)
+    stall = dict(ip, server_output_json={"intervals": [{"sum": {"bytes": 1000000, "seconds": 1.0}},
+                                                       {"sum": {"bytes": 0, "seconds": 1.0}},
+                                                       {"sum": {"bytes": 1000000, "seconds": 1.0}}]})
+    expect("iperf3 with a 1 s stall", iperf_check(stall, 0, True, 1)[0], False)
+    hdr = "[ ID] Interval           Transfer     Bitrate\n"
+    text = (hdr + "[  5]   0.00-1.00   sec  55.3 MBytes   464 Mbits/sec                  \n"
+            "[  5]   1.00-2.00   sec  0.00 Bytes  0.00 bits/sec                  \n"
+            "[  5]   2.00-2.05   sec   786 KBytes  1.03 Gbits/sec                  \n"
+            + hdr + "[  5]   0.00-2.05   sec   56 MBytes   215 Mbits/sec                  receiver\n")
+    st_text = {k: v for k, v in ip.items() if k != "server_output_json"}
+    st_text["server_output_text"] = text
+    expect("iperf3 with a stall in the server's text report", iperf_check(st_text, 0, True, 1)[0], False)
+    st_text["server_output_text"] = text.replace("0.00 Bytes  0.00 bits", "1.00 KBytes  8.19 Kbits")
+    expect("iperf3 with the server's text report, no stall", iperf_check(st_text, 0, True, 1)[0], True)
+    r = [(1, "be1"), (2, "be2"), (3, "be2")]
+    expect("answers: none from be3, some from be1", answers_check(r, ["be3"], ["be1"], True)[0], True)
+    expect("answers from the drained be1", answers_check(r, ["be1"], [], True)[0], False)
+    expect("answers: none from the new be3", answers_check(r, [], ["be3"], True)[0], False)
+    expect("answers with a failed request", answers_check(r + [(4, None)], [], [], True)[0], False)
     print("selftest:", "all checks can fail" if not fails else f"{fails} problem(s)")
     return 1 if fails else 0
 
@@ -461,9 +625,27 @@ def main():
     p.add_argument("--event-lines", type=int, default=8)
     p.add_argument("--interval", type=float, default=1.0)
     p.add_argument("--duration", type=float, default=0.0)
+    p = sub.add_parser("iperf")
+    p.add_argument("--json", required=True)
+    p.add_argument("--rc", type=int, required=True, help="iperf3's exit status")
+    p.add_argument("--label", default="")
+    p.add_argument("--no-stall", action="store_true")
+    p.add_argument("--min-bytes", type=int, default=1)
+    p = sub.add_parser("answers")
+    p.add_argument("--responses", required=True)
+    p.add_argument("--none", action="append", default=[])
+    p.add_argument("--some", action="append", default=[])
+    p.add_argument("--all", action="store_true")
+    p = sub.add_parser("get")
+    p.add_argument("--stats", required=True)
+    p.add_argument("key", nargs="+")
+    p = sub.add_parser("backends")
+    p.add_argument("--ctl-json", required=True)
+    p.add_argument("--host", action="append", required=True)
     sub.add_parser("selftest")
     a = ap.parse_args()
     return {"share": cmd_share, "dsr": cmd_dsr, "stats": cmd_stats, "view": cmd_view,
+            "iperf": cmd_iperf, "answers": cmd_answers, "get": cmd_get, "backends": cmd_backends,
             "selftest": cmd_selftest}[a.cmd](a)
 
 

@@ -22,6 +22,10 @@ E2E_PY=/usr/bin/python3                 # Debian's python: it has scapy
 E2E_TUNLB=${TUNLB:-$E2E_TOP/build/app/tunlb}
 E2E_CONFIG=${E2E_CONFIG:-$E2E_TOP/config/e2e.yaml}
 E2E_ID=${E2E_ID:-tlbe2e-$$}
+# MTU of the underlay links (lb, router, backends; the client stays at 1500).
+# 1600 lets a full-size client packet through every encapsulation; 1500 makes
+# tunlb answer too-big packets (test_mtu1500.sh, config/e2e-mtu1500.yaml).
+E2E_UNDERLAY_MTU=${E2E_UNDERLAY_MTU:-1600}
 
 # ---- addressing plan (config/e2e.yaml uses the same values) ----------------
 E2E_NODE4=198.18.0.1                    # tunlb's node.ipv4: no kernel owns it
@@ -187,7 +191,7 @@ e2e_wait_for() { # TIMEOUT_S CMD...: poll CMD every 0.2 s until it succeeds
 # ---- topology ---------------------------------------------------------------
 e2e_topo_up() { # TTL_S: build it (tests/e2e/topo.sh); servers live TTL_S at most
 	E2E_TOPO_UP=1
-	"$E2E_DIR/topo.sh" up "$E2E_ID" "$1" "$E2E_WORK"
+	E2E_UNDERLAY_MTU=$E2E_UNDERLAY_MTU "$E2E_DIR/topo.sh" up "$E2E_ID" "$1" "$E2E_WORK"
 }
 
 # ---- tunlb --------------------------------------------------------------------
@@ -259,3 +263,31 @@ e2e_nstat_show() { # ROLE NAME...: print counters since the mark (information on
 }
 
 e2e_check_py() { "$E2E_PY" "$E2E_DIR/e2echeck.py" "$@"; }
+
+# ---- used by test_states.sh and test_mtu1500.sh ---------------------------------
+e2e_ctl() { # ARGS...: app/tunlbctl against this run's tunlb (its --file-prefix)
+	"$E2E_TOP/app/tunlbctl" -p "$E2E_ID" "$@"
+}
+
+e2e_host_args() { # print --host ROLE=IPV4,IPV6,MAC for every backend (e2echeck.py)
+	local r
+	for r in "${E2E_BACKENDS[@]}"; do
+		printf -- '--host\n%s=%s,%s,%s\n' "$r" "$(e2e_field "$r" 1)" "$(e2e_field "$r" 2)" \
+			"$(e2e_field "$r" 3)"
+	done
+}
+
+e2e_requests() { # HOST FIRST-PORT N OUT: N HTTP requests for /id.txt from the
+	# client, each from its own port; OUT gets "PORT ROLE" or "PORT FAIL ..."
+	# (the loop runs in the client namespace; its arguments come in as $1..$3)
+	# shellcheck disable=SC2016
+	e2e_exec cli timeout 40 bash -c '
+		for ((i = 0; i < $3; i++)); do
+			p=$(($2 + i))
+			if body=$(curl -sS --max-time 5 --local-port "$p" "http://$1/id.txt" 2>&1); then
+				echo "$p $body"
+			else
+				echo "$p FAIL $body"
+			fi
+		done' _ "$1" "$2" "$3" >"$4" || true   # counted by the caller, even if cut short
+}

@@ -16,16 +16,19 @@
 #             |      bridge-nf-call-* = 0); one veth port per namespace below
 #   ID-cli  eth0 198.18.0.100/24 2001:db8:e2e::100/64  mtu 1500  offloads off
 #             routes 198.18.100.0/24 via 198.18.0.1, 2001:db8:100::/64 via 2001:db8:e2e::1
-#   ID-lb   eth0 no kernel address, IPv6 off, mtu 1600, offloads off; tunlb runs here on
+#   ID-lb   eth0 no kernel address, IPv6 off, mtu U, offloads off; tunlb runs here on
 #             net_af_packet0 and is 198.18.0.1 / 2001:db8:e2e::1 (answers ARP, NDP, ping)
-#   ID-rt   eth0 198.18.0.254 2001:db8:e2e::fe  mtu 1600; MAC = node.gateway_mac;
+#   ID-rt   eth0 198.18.0.254 2001:db8:e2e::fe  mtu U; MAC = node.gateway_mac;
 #             forwards the LB's outer packets back out of eth0 to the backends
 #             (ip_forward, IPv6 forwarding, no ICMP redirects)
-#   ID-be1..3 eth0 198.18.0.1N 2001:db8:e2e::1N  mtu 1600; VIPs 198.18.100.1-3 and
+#   ID-be1..3 eth0 198.18.0.1N 2001:db8:e2e::1N  mtu U; VIPs 198.18.100.1-3 and
 #             2001:db8:100::1-3 on lo; vxlan4 / vxlan6 (kernel VXLAN, VNI 100, UDP 4789,
 #             outer IPv4 / IPv6); gue4 / gue6 (socat UDP4-RECV / UDP6-RECV :6080 into a
 #             TUN device: GUE variant 1); python3 http.server :80 and iperf3 -s :5201
 #             on every address; rp_filter 0, arp_ignore 1, arp_announce 2
+#
+# U, the underlay MTU, is $E2E_UNDERLAY_MTU: 1600 by default (a full-size client
+# packet fits in every encapsulation), 1500 for tests/e2e/test_mtu1500.sh.
 #
 # Client -> VIP goes to tunlb's MAC; tunlb's outer packets go to the router's
 # MAC, which hands them to the backend on the same segment; the backends answer
@@ -145,7 +148,7 @@ up() {
 			net.ipv6.conf.all.router_solicitations=0
 	done
 	host_link cli 1500
-	for r in lb rt "${E2E_BACKENDS[@]}"; do host_link "$r" 1600; done
+	for r in lb rt "${E2E_BACKENDS[@]}"; do host_link "$r" "$E2E_UNDERLAY_MTU"; done
 	for r in cli rt "${E2E_BACKENDS[@]}"; do host_addr "$r"; done
 	# Client and LB veths without offloads: otherwise the client's TCP leaves
 	# with only the pseudo-header checksum (CHECKSUM_PARTIAL) or as 64 KB GSO
