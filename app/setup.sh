@@ -31,6 +31,7 @@ packages=(
 	iproute2 procps
 	iperf3 socat curl ethtool tcpdump iputils-ping
 )
+packages+=(clang libclang-rt-14-dev)	# tests/fuzz: libFuzzer targets and their sanitizers
 
 missing=()
 for p in "${packages[@]}"; do

@@ -856,9 +856,10 @@ parse_service(struct cfg_ctx *c, const struct cnode *n, struct tlb_config_servic
 	if (v[SVC_MSS_CLAMP] != NULL) {
 		const struct cnode *mc = v[SVC_MSS_CLAMP];
 
-		if (mc->type == CNODE_SCALAR && mc->plain && strcmp(mc->str, "off") == 0)
+		/* Quoted too: a JSON document can only write these as strings. */
+		if (mc->type == CNODE_SCALAR && strcmp(mc->str, "off") == 0)
 			s->mss_clamp = 0;
-		else if (mc->type == CNODE_SCALAR && mc->plain && strcmp(mc->str, "auto") == 0)
+		else if (mc->type == CNODE_SCALAR && strcmp(mc->str, "auto") == 0)
 			s->mss_clamp = TLB_MSS_CLAMP_AUTO;
 		else if (get_uint(c, mc, "mss_clamp (off, auto or 536..9000)", TLB_MSS_MIN, 9000, &u))
 			s->mss_clamp = (uint16_t)u;

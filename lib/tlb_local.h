@@ -46,6 +46,16 @@ void tlb_local_node_init(struct tlb_local_node *n, const struct tlb_addr *ipv4,
  * solicited-node multicast group. */
 int tlb_local_is_node(const struct tlb_local_node *n, const struct tlb_pkt *p);
 
+/* True when p (IPv4/IPv6) claims one of the node's own addresses as its source. */
+static inline int
+tlb_local_is_node_source(const struct tlb_local_node *n, const struct tlb_pkt *p)
+{
+	if (p->kind == TLB_PKT_IPV4)
+		return n->ipv4.family != 0 && memcmp(p->src.a, n->ipv4.a, 4) == 0;
+	return p->kind == TLB_PKT_IPV6 && n->ipv6.family != 0 &&
+	       memcmp(p->src.a, n->ipv6.a, 16) == 0;
+}
+
 /*
  * Turn the request in frame[0..len) (parsed as p, addressed to the node or an
  * ARP frame) into its answer, in place. cap is the number of writable bytes at

@@ -20,6 +20,7 @@
 	X(VIP_PORT, vip_port)		/* VIP address, no service on that port */ \
 	X(VIP_PROTO, vip_proto)		/* VIP address, protocol not served */ \
 	X(NODE_OTHER, node_other)	/* to a node address, but not ARP/NDP/echo */ \
+	X(NODE_SOURCE, node_source)	/* claims the node's own address as source: spoofed */ \
 	X(ARP_OTHER, arp_other)		/* ARP that is not a request for node.ipv4 */ \
 	X(BAD_ICMP, bad_icmp)		/* echo / NS to the node with bad checksum or fields */ \
 	X(BAD_ICMP_QUOTE, bad_icmp_quote) /* ICMP error to a VIP quoting no TCP/UDP packet */ \

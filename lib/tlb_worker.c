@@ -657,6 +657,8 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 		return v;
 	if (p.kind == TLB_PKT_ARP || tlb_local_is_node(&s->node, &p))
 		return handle_local(w, s, &w->dp->port[in_port], in_port, m, &p);
+	if (TLB_UNLIKELY(tlb_local_is_node_source(&s->node, &p)))
+		return TLB_V_NODE_SOURCE;	/* nobody else sends from our addresses */
 	svc = tlb_snapshot_lookup(s, &p, &v);
 	if (svc == NULL) {
 		if (v == TLB_V_FRAGMENT)

@@ -447,6 +447,10 @@ def case_drops():
     c.fwd(eth() / IPv6(src=cl6, dst=dns["vip"]) / UDP(sport=4000, dport=53) / Raw(b"q"), dns, "control: UDP to dns6")
 
     c.drop(eth() / syn("203.0.113.200"), "not_vip", "TCP to a non-VIP IPv4 address")
+    c.drop(eth() / IP(src=NODE["ipv4"], dst=web["vip"]) / TCP(sport=4000, dport=80, flags="S"),
+           "node_source", "TCP to a VIP spoofed from node.ipv4")
+    c.drop(eth() / IPv6(src=NODE["ipv6"], dst=dns["vip"]) / UDP(sport=4000, dport=53),
+           "node_source", "UDP to a VIP spoofed from node.ipv6")
     c.drop(eth() / IPv6(src=cl6, dst="2001:db8:999::1") / UDP(sport=1, dport=53), "not_vip", "UDP to a non-VIP IPv6")
     c.drop(eth() / syn(web["vip"], 81), "vip_port", "TCP to web4 port 81")
     c.drop(eth() / IPv6(src=cl6, dst=dns["vip"]) / UDP(sport=4000, dport=54), "vip_port", "UDP to dns6 port 54")

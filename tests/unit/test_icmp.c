@@ -86,7 +86,8 @@ mk_v4_tcp(uint8_t *f, uint16_t tot, const uint8_t *opts, size_t olen)
 	put16(tcp + 2, 80);
 	tcp[12] = (uint8_t)((20 + olen) / 4 << 4);
 	tcp[13] = 0x02;					/* SYN */
-	memcpy(tcp + 20, opts, olen);
+	if (olen != 0)		/* memcpy from NULL is undefined even for 0 bytes */
+		memcpy(tcp + 20, opts, olen);
 	ck = (uint16_t)~fold(sum16(tcp, tot - 20u, phdr(ip + 12, ip + 16, 4, 6, tot - 20u)));
 	put16(tcp + 16, ck);
 	return 14 + tot;
