@@ -478,6 +478,15 @@ is_node(const struct tlb_pkt *p)
 		memcmp(p->dst.a + 13, fuzz_node_ipv6 + 13, 3) == 0);
 }
 
+/* Spoofed from one of the node's own addresses: dropped as node_source, never forwarded. */
+static int
+from_node(const struct tlb_pkt *p)
+{
+	if (p->kind == TLB_PKT_IPV4)
+		return memcmp(p->src.a, fuzz_node_ipv4, 4) == 0;
+	return p->kind == TLB_PKT_IPV6 && memcmp(p->src.a, fuzz_node_ipv6, 16) == 0;
+}
+
 /*
  * The service an ICMP error belongs to, from this file's reading of its quote
  * (RFC 792 / RFC 4443: 8 bytes of ICMP header, then the packet the VIP sent):
@@ -544,7 +553,8 @@ must_forward(const struct in_frame *x, uint8_t mode, uint16_t egress)
 	const struct tlb_config_service *s;
 	uint32_t head = headrooms[MODE_HEADROOM(mode)], i, n = 0;
 
-	if (x->vc != TLB_V_OK || p->kind == TLB_PKT_ARP || is_node(p) || !(p->flags & TLB_PKT_F_L4) ||
+	if (x->vc != TLB_V_OK || p->kind == TLB_PKT_ARP || is_node(p) || from_node(p) ||
+	    !(p->flags & TLB_PKT_F_L4) ||
 	    (p->proto != 6 && p->proto != 17))
 		return 0;
 	s = service_of(&p->dst, p->proto, p->dport);

@@ -634,7 +634,8 @@ class LiveTunlb:
             raise LiveError("%d unexpected frame(s) on %s %s (first: %s)"
                             % (len(stray), PEER_IF, when, stray[0][1][:64].hex()))
 
-    def send(self, frames, timeout=10.0):
+    def send(self, frames, timeout=30.0):
+        # generous: sanitizer builds on a loaded 2-core machine are slow; only failures wait it out
         """Send frames (scapy packets or bytes) on tv1 as they are, in order; return the list of frames
         (bytes) tunlb sent back on the link, in arrival order.  Waits until tunlb's rx_packets rose by
         len(frames) and every one of them is accounted for (stats), then until as many frames as
@@ -667,7 +668,7 @@ class LiveTunlb:
             st = self._next_stats(deadline, got)
             if st is not None and prev is not None and st["rx_packets"] != prev["rx_packets"]:
                 moved = time.monotonic()
-            if st is not None and st["rx_packets"] - rx0 < len(raw) and time.monotonic() - moved > 2.0:
+            if st is not None and st["rx_packets"] - rx0 < len(raw) and time.monotonic() - moved > 5.0:
                 st = None   # no progress for 2 s: lost on the way (the port does not count ring drops)
             if st is None:
                 cur = self._stats_cache or base
