@@ -142,7 +142,7 @@ write_memory(FILE *f, const struct tlb_dp *dp)
 }
 
 int
-tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl)
+tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl, int close_object)
 {
 	const struct tlb_dp *dp = ctl->dp;
 	const struct tlb_snapshot *snap = ctl->snap;
@@ -183,6 +183,7 @@ tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl)
 	write_ports(f, dp);
 	fprintf(f, ",\n");
 	write_memory(f, dp);
-	fprintf(f, "}\n");
+	if (close_object)
+		fprintf(f, "}\n");
 	return ferror(f) ? -EIO : 0;
 }

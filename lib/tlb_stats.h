@@ -96,8 +96,10 @@ uint64_t tlb_stats_sum(const struct tlb_dp *dp, size_t off);
  * Write the summed counters of every worker of ctl->dp as one JSON object
  * (design.md section 7, plus "forwarded", "replies", "flows", "last_reload",
  * "ports", "mempool" and "memory") to f. The active snapshot names services
- * and backends. Control thread, ctl->lock held. Returns 0 or -EIO.
+ * and backends. With close_object 0 the final closing brace is left out so
+ * that the caller can add members. Control thread, ctl->lock held. Returns
+ * 0 or -EIO.
  */
-int tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl);
+int tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl, int close_object);
 
 #endif /* TLB_STATS_H */

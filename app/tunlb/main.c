@@ -6,12 +6,14 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -163,6 +165,60 @@ parse_args(int argc, char **argv, struct app_opts *o)
 	return 0;
 }
 
+/*
+ * The telemetry socket takes runtime changes: owner-only. EAL's runtime
+ * directory is already 0700; the socket file itself is made 0600 too.
+ */
+static void
+restrict_telemetry_socket(void)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", rte_eal_get_runtime_dir()) <
+	    sizeof(path) && chmod(path, S_IRUSR | S_IWUSR) != 0 && errno != ENOENT)
+		TLB_LOG(WARNING, main, "chmod 0600 %s: %s", path, strerror(errno));
+}
+
+/* Sum of rte_malloc's allocated bytes over every socket. */
+static uint64_t
+heap_alloc_bytes(void)
+{
+	struct rte_malloc_socket_stats ms;
+	uint64_t total = 0;
+	unsigned int s;
+
+	for (s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &ms) == 0)
+			total += ms.heap_allocsz_bytes;
+	return total;
+}
+
+/*
+ * Write the final counters: text rendered before the frees (without its
+ * closing brace), plus rte_malloc's allocated bytes right after EAL start and
+ * after tunlb freed everything of its own (a leak check can compare them).
+ */
+static int
+write_final_stats(const char *path, const char *text, uint64_t at_start, uint64_t after_free)
+{
+	FILE *f = fopen(path, "w");
+	int rc = 0;
+
+	if (f == NULL) {
+		TLB_LOG(ERR, main, "--stats-out %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "%s,\n\"heap\": {\"at_start\": %" PRIu64 ", \"after_free\": %" PRIu64 "}}\n",
+		text, at_start, after_free);
+	if (ferror(f))
+		rc = -EIO;
+	if (fclose(f) != 0)
+		rc = -EIO;
+	if (rc != 0)
+		TLB_LOG(ERR, main, "--stats-out %s: write failed", path);
+	return rc;
+}
+
 /* One worker per EAL worker lcore; with none, the main lcore is the only worker. */
 static int
 create_workers(struct tlb_dp *dp, const struct tlb_config_dataplane *dpc)
@@ -235,7 +291,7 @@ write_stats(const char *path, struct tlb_ctl *ctl)
 		return rc;
 	}
 	pthread_mutex_lock(&ctl->lock);
-	rc = tlb_stats_write_json(f, ctl);
+	rc = tlb_stats_write_json(f, ctl, 1);
 	pthread_mutex_unlock(&ctl->lock);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -EIO;
@@ -328,6 +384,10 @@ main(int argc, char **argv)
 	struct app_opts *o = &app.opts;
 	struct tlb_config *cfg;
 	struct sigaction sa;
+	uint64_t heap_at_start;
+	char *final_buf = NULL;
+	size_t final_len = 0;
+	FILE *final;
 	uint32_t i;
 	int ret, rc = 0;
 
@@ -343,6 +403,7 @@ main(int argc, char **argv)
 		rte_exit(EXIT_FAILURE, "EAL initialisation failed: %s\n", rte_strerror(rte_errno));
 	argc -= ret;
 	argv += ret;
+	heap_at_start = heap_alloc_bytes();
 	argv[0] = (char *)(uintptr_t)"tunlb";
 	if (parse_args(argc, argv, o) != 0) {
 		usage(stderr, "tunlb");
@@ -377,6 +438,7 @@ main(int argc, char **argv)
 			o->config, strerror(-ret));
 	if (tlb_telemetry_init(&app.ctl) != 0)
 		TLB_LOG(WARNING, main, "telemetry commands unavailable");
+	restrict_telemetry_socket();
 	/* dpdk-dumpcap / dpdk-pdump attach as secondary processes and capture our ports. */
 	ret = rte_pdump_init();
 	if (ret != 0)
@@ -387,12 +449,22 @@ main(int argc, char **argv)
 
 	rte_pdump_uninit();
 	tlb_port_close_all(&dp);
-	if (o->stats_out != NULL && write_stats(o->stats_out, &app.ctl) != 0)
-		rc = 1;
+	/* The counters, rendered before anything is freed, written once it all is. */
+	if (o->stats_out != NULL) {
+		final = open_memstream(&final_buf, &final_len);
+		if (final == NULL || tlb_stats_write_json(final, &app.ctl, 0) != 0)
+			rc = 1;
+		if (final != NULL)
+			fclose(final);
+	}
 	tlb_ctl_fini(&app.ctl);
 	for (i = 0; i < dp.n_workers; i++)
 		tlb_worker_free(dp.workers[i]);
 	rte_free(dp.qsv);
+	if (final_buf != NULL && write_final_stats(o->stats_out, final_buf, heap_at_start,
+						   heap_alloc_bytes()) != 0)
+		rc = 1;
+	free(final_buf);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -146,6 +146,11 @@ def main():
               cf["file"] == cfg and cf["generation"] == 1 and
               set(cf["last_reload"]) == {"ok", "time", "message"} and
               cf["last_reload"]["ok"] == 1, cf)
+        rundir = os.path.dirname(tel.path)
+        check("the telemetry socket is owner-only (directory 0700, socket 0600)",
+              os.stat(rundir).st_mode & 0o777 == 0o700 and
+              os.stat(tel.path).st_mode & 0o777 == 0o600,
+              (oct(os.stat(rundir).st_mode), oct(os.stat(tel.path).st_mode)))
         fl = tel("/tunlb/flows")
         check("/tunlb/flows: per worker capacity and entries",
               fl["worker0"]["capacity"] == 1048576 and fl["worker0"]["entries"] == 2000, fl)

@@ -25,7 +25,7 @@ def main():
     ap.add_argument("--min", type=int, default=4)
     a = ap.parse_args()
     built = os.path.getmtime(a.tunlb)
-    found, bad, stale = [], [], 0
+    found, bad, heap_bad, stale = [], [], [], 0
     for root, dirs, files in os.walk(a.dir):
         dirs[:] = [d for d in dirs if not d.endswith(".p")]
         for fn in files:
@@ -47,6 +47,11 @@ def main():
             mp = st["mempool"]
             if not mp or not all(isinstance(v, dict) and v.get("in_use_after_close") == 0 for v in mp.values()):
                 bad.append("%s: %s" % (rel, mp))
+            # rte_malloc: after tunlb freed everything of its own, no more than right after EAL
+            # start (closing the ports also frees what EAL's vdev probe allocated, so <=)
+            heap = st.get("heap")
+            if not isinstance(heap, dict) or heap.get("after_free", 1) > heap.get("at_start", 0):
+                heap_bad.append("%s: %s" % (rel, heap))
     for rel in sorted(found):
         print("INFO checked %s" % rel)
     print("INFO %d stats files older than the binary ignored" % stale)
@@ -62,6 +67,11 @@ def main():
         ok = False
     else:
         print("PASS every run's mempool back to empty after close (in_use_after_close == 0)")
+    if heap_bad:
+        print("FAIL rte_malloc heap after tunlb's frees above its start:\n  %s" % "\n  ".join(heap_bad))
+        ok = False
+    else:
+        print("PASS every run's rte_malloc heap back to at most its start after tunlb's frees")
     return 0 if ok else 1
 
 
