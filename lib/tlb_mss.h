@@ -15,9 +15,9 @@
 
 /*
  * In the TCP header tcp[0..hdr_len) (options included, hdr_len from the data
- * offset), lower an MSS option above mss to mss and update the checksum.
- * Returns 1 when changed, 0 when there is no MSS option or it is not above
- * mss, -1 when the options are malformed (left untouched). Any thread.
+ * offset), lower every MSS option above mss to mss and update the checksum.
+ * Returns 1 when changed, 0 when there is no MSS option above mss, -1 when
+ * the options are malformed (then nothing is touched). Any thread.
  */
 int tlb_mss_clamp(uint8_t *tcp, uint32_t hdr_len, uint16_t mss);
 

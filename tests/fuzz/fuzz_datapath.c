@@ -670,7 +670,7 @@ inner_matches(const struct in_frame *x, const struct tlb_config_service *s, cons
 	      size_t ilen)
 {
 	const uint8_t *ip = x->f + x->l3, *t, *u;
-	size_t l4, doff, i, mss_at = 0;
+	size_t l4, doff, i, k, mss_at[30], n_mss = 0, lowered;
 	int v4;
 
 	if (ilen != x->ip_len)
@@ -684,7 +684,8 @@ inner_matches(const struct in_frame *x, const struct tlb_config_service *s, cons
 	t = ip + l4;
 	u = inner + l4;
 	doff = (size_t)(t[12] >> 4) * 4;
-	for (i = 20; i + 1 < doff; ) {	/* RFC 9293 3.2: kind 0 ends, 1 pads, else kind, length */
+	/* RFC 9293 3.2: kind 0 ends, 1 pads, else kind, length. Every MSS option may be lowered. */
+	for (i = 20; i + 1 < doff; ) {
 		if (t[i] == 0)
 			break;
 		if (t[i] == 1) {
@@ -693,21 +694,35 @@ inner_matches(const struct in_frame *x, const struct tlb_config_service *s, cons
 		}
 		if (t[i + 1] < 2)
 			break;
-		if (t[i] == 2 && t[i + 1] == 4 && i + 4 <= doff)
-			mss_at = i + 2;
+		if (t[i] == 2 && t[i + 1] == 4 && i + 4 <= doff && n_mss < 30)
+			mss_at[n_mss++] = i + 2;
 		i += t[i + 1];
 	}
-	if (mss_at == 0)
+	if (n_mss == 0)
 		return 0;
-	for (i = 0; i < ilen; i++)
-		if (inner[i] != ip[i] && i != l4 + 16 && i != l4 + 17 && i != l4 + mss_at &&
-		    i != l4 + mss_at + 1)
+	for (i = 0; i < ilen; i++) {
+		int may_differ = i == l4 + 16 || i == l4 + 17;
+
+		for (k = 0; k < n_mss && !may_differ; k++)
+			may_differ = i == l4 + mss_at[k] || i == l4 + mss_at[k] + 1;
+		if (inner[i] != ip[i] && !may_differ)
 			return 0;
-	FUZZ_CHECK(fuzz_rd16(u + mss_at) < fuzz_rd16(t + mss_at) && fuzz_rd16(u + mss_at) >= 536,
-		   "MSS clamp: %u -> %u", fuzz_rd16(t + mss_at), fuzz_rd16(u + mss_at));
-	FUZZ_CHECK(s->mss_clamp == TLB_MSS_CLAMP_AUTO || fuzz_rd16(u + mss_at) ==
-		   (s->mss_clamp < 536 ? 536 : s->mss_clamp), "MSS clamped to %u, service says %u",
-		   fuzz_rd16(u + mss_at), s->mss_clamp);
+	}
+	for (k = 0, lowered = 0; k < n_mss; k++) {
+		uint16_t was = fuzz_rd16(t + mss_at[k]), now = fuzz_rd16(u + mss_at[k]);
+		uint16_t want = s->mss_clamp < 536 ? 536 : s->mss_clamp;
+
+		FUZZ_CHECK(now <= was, "MSS clamp raised an option: %u -> %u", was, now);
+		FUZZ_CHECK(s->mss_clamp == TLB_MSS_CLAMP_AUTO || was <= want || now == want,
+			   "MSS option %zu of %zu: %u left above the clamp %u", k + 1, n_mss, was, want);
+		if (now == was)
+			continue;
+		lowered++;
+		FUZZ_CHECK(now >= 536, "MSS clamp: %u -> %u", was, now);
+		FUZZ_CHECK(s->mss_clamp == TLB_MSS_CLAMP_AUTO || now == want,
+			   "MSS clamped to %u, service says %u", now, s->mss_clamp);
+	}
+	FUZZ_CHECK(lowered > 0, "inner TCP checksum changed, no MSS option lowered");
 	v4 = x->p.kind == TLB_PKT_IPV4;
 	FUZZ_CHECK(fuzz_l4_csum_ok(ip + (v4 ? 12 : 8), ip + (v4 ? 16 : 24), v4 ? 4 : 16, 6, t,
 				   ilen - l4) ==

@@ -246,13 +246,21 @@ test_mss(void **state)
 		int rc;
 		int mss_at;		/* offset of the MSS value in the TCP header, or 0 */
 		uint16_t want;
+		int mss2_at;		/* offset of a second MSS value, or 0 */
+		uint16_t want2;
 	} rows[] = {
-		{ "MSS 1460 first", { 2, 4, 0x05, 0xb4 }, 4, 1400, 1, 22, 1400 },
-		{ "NOP then MSS: value at an odd offset", { 1, 2, 4, 0x05, 0xb4, 0, 0, 0 }, 8, 1380, 1, 23, 1380 },
-		{ "MSS below the clamp: left", { 2, 4, 0x03, 0xe8 }, 4, 1400, 0, 22, 1000 },
-		{ "no MSS option", { 1, 1, 1, 0 }, 4, 1400, 0, 0, 0 },
-		{ "option length 0: malformed, left", { 3, 0, 0, 0 }, 4, 1400, -1, 0, 0 },
-		{ "MSS of length 3: malformed", { 2, 3, 5, 0 }, 4, 1400, -1, 0, 0 },
+		{ "MSS 1460 first", { 2, 4, 0x05, 0xb4 }, 4, 1400, 1, 22, 1400, 0, 0 },
+		{ "NOP then MSS: value at an odd offset", { 1, 2, 4, 0x05, 0xb4, 0, 0, 0 }, 8, 1380, 1, 23, 1380, 0, 0 },
+		{ "MSS below the clamp: left", { 2, 4, 0x03, 0xe8 }, 4, 1400, 0, 22, 1000, 0, 0 },
+		{ "no MSS option", { 1, 1, 1, 0 }, 4, 1400, 0, 0, 0, 0, 0 },
+		{ "option length 0: malformed, left", { 3, 0, 0, 0 }, 4, 1400, -1, 0, 0, 0, 0 },
+		{ "MSS of length 3: malformed", { 2, 3, 5, 0 }, 4, 1400, -1, 0, 0, 0, 0 },
+		{ "two MSS options: both lowered (Linux honours the last)",
+		  { 2, 4, 0x05, 0xb4, 1, 2, 4, 0x05, 0xb4, 0, 0, 0 }, 12, 1300, 1, 22, 1300, 27, 1300 },
+		{ "second MSS only above the clamp: only it lowered",
+		  { 2, 4, 0x03, 0xe8, 2, 4, 0x05, 0xb4 }, 8, 1300, 1, 22, 1000, 26, 1300 },
+		{ "MSS then a malformed option: nothing touched",
+		  { 2, 4, 0x05, 0xb4, 8, 9, 0, 0 }, 8, 1300, -1, 22, 1460, 0, 0 },
 	};
 	unsigned int i;
 
@@ -267,6 +275,8 @@ test_mss(void **state)
 		assert_int_equal(tlb_mss_clamp(tcp, 20 + (uint32_t)rows[i].olen, rows[i].clamp), rows[i].rc);
 		if (rows[i].mss_at)
 			assert_int_equal(tcp[rows[i].mss_at] << 8 | tcp[rows[i].mss_at + 1], rows[i].want);
+		if (rows[i].mss2_at)
+			assert_int_equal(tcp[rows[i].mss2_at] << 8 | tcp[rows[i].mss2_at + 1], rows[i].want2);
 		assert_true(valid(tcp, tot - 20u, phdr(ip + 12, ip + 16, 4, 6, tot - 20u)));
 	}
 }
