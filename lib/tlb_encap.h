@@ -36,6 +36,10 @@ TLB_STATIC_ASSERT(sizeof(struct tlb_gue_hdr) == 4, "GUE base header is 4 bytes")
 #define TLB_ENCAP_MAX_HDR						\
 	(RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr) + \
 	 sizeof(struct rte_vxlan_hdr) + RTE_ETHER_HDR_LEN)	/* 84 bytes */
+#define TLB_ENCAP_MIN_HDR						\
+	(RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr))	/* 42 */
+TLB_STATIC_ASSERT(TLB_ENCAP_MIN_HDR >= 32 && TLB_ENCAP_MAX_HDR <= 96,
+		  "tlb_encap_copy_hdr() covers every header length with 32-byte copies");
 
 #define TLB_ENCAP_TTL 64		/* outer IPv4 TTL / IPv6 hop limit */
 

@@ -22,15 +22,14 @@ tlb_flow_memsize(uint32_t entries)
 	if (entries == 0)
 		return 0;
 	n = n_buckets_for(entries);
-	return (size_t)n * (sizeof(struct tlb_flow_bucket) +
-			    TLB_FLOW_WAYS * sizeof(struct tlb_flow_entry));
+	return (size_t)n * sizeof(struct tlb_flow_group);
 }
 
 int
 tlb_flow_init(struct tlb_flow_table *t, void *mem, uint32_t entries,
 	      const uint32_t timeout[TLB_FLOW_TCLASS_MAX])
 {
-	uint32_t n;
+	uint32_t n, i;
 
 	memset(t, 0, sizeof(*t));
 	if (entries == 0)
@@ -41,49 +40,10 @@ tlb_flow_init(struct tlb_flow_table *t, void *mem, uint32_t entries,
 	t->mask = n - 1;
 	t->n_entries = n * TLB_FLOW_WAYS;
 	memcpy(t->timeout, timeout, sizeof(t->timeout));
-	t->b = mem;
-	t->e = (struct tlb_flow_entry *)(void *)(t->b + n);
-	memset(t->b, 0, (size_t)n * sizeof(*t->b));
+	t->g = mem;
+	for (i = 0; i < n; i++)			/* signatures and deadlines; entries need no init */
+		memset(&t->g[i].b, 0, sizeof(t->g[i].b));
 	return 0;
-}
-
-/* Deadlines are compared in a 2^31-tick window (about 24 days at 1 ms ticks). */
-static inline int
-expired(uint32_t deadline, uint32_t now)
-{
-	return (int32_t)(now - deadline) > 0;
-}
-
-struct tlb_flow_entry *
-tlb_flow_lookup(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t h, uint32_t now,
-		enum tlb_flow_event *ev, uint32_t *gone)
-{
-	struct tlb_flow_bucket *b;
-	uint32_t sig = h | 1, i, w;
-
-	*ev = TLB_FLOW_EV_MISS;
-	if (t->n_entries == 0)
-		return NULL;
-	i = h & t->mask;
-	b = &t->b[i];
-	for (w = 0; w < TLB_FLOW_WAYS; w++) {
-		struct tlb_flow_entry *e;
-
-		if (b->sig[w] != sig)
-			continue;
-		e = &t->e[i * TLB_FLOW_WAYS + w];
-		if (memcmp(&e->key, k, sizeof(*k)) != 0)
-			continue;
-		if (expired(b->deadline[w], now)) {
-			b->sig[w] = 0;
-			*gone = e->backend_id;
-			*ev = TLB_FLOW_EV_EXPIRATION;
-			return NULL;
-		}
-		*ev = TLB_FLOW_EV_HIT;
-		return e;
-	}
-	return NULL;
 }
 
 struct tlb_flow_entry *
@@ -99,7 +59,7 @@ tlb_flow_insert(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t
 	if (t->n_entries == 0)
 		return NULL;
 	i = h & t->mask;
-	b = &t->b[i];
+	b = &t->g[i].b;
 	for (w = 0; w < TLB_FLOW_WAYS; w++) {
 		int32_t left;
 
@@ -122,7 +82,7 @@ tlb_flow_insert(struct tlb_flow_table *t, const struct tlb_flow_key *k, uint32_t
 		pick = victim;
 		*ev = TLB_FLOW_EV_EVICTION;
 	}
-	e = &t->e[i * TLB_FLOW_WAYS + pick];
+	e = &t->g[i].e[pick];
 	if (*ev != TLB_FLOW_EV_NONE)
 		*gone = e->backend_id;
 	b->sig[pick] = h | 1;
@@ -137,7 +97,7 @@ tlb_flow_count(const struct tlb_flow_table *t, uint32_t now)
 
 	for (i = 0; t->n_entries != 0 && i <= t->mask; i++)
 		for (w = 0; w < TLB_FLOW_WAYS; w++)
-			if (t->b[i].sig[w] != 0 && !expired(t->b[i].deadline[w], now))
+			if (t->g[i].b.sig[w] != 0 && !tlb_flow_expired(t->g[i].b.deadline[w], now))
 				n++;
 	return n;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "tlb_log.h"
@@ -52,43 +51,51 @@ frag_service(const struct tlb_snapshot *s, const struct tlb_addr *vip, uint8_t p
 	return n == 1 ? pick : 0;
 }
 
+/* Insert or overwrite key k in the VIP table (which always has a free slot). */
+static void
+vip_put(struct tlb_snapshot *s, const struct tlb_vip_key *k, uint32_t value)
+{
+	uint64_t a[2];
+	uint32_t i;
+
+	memcpy(a, k->addr, 16);
+	i = tlb_snapshot_vip_hash(a[0], a[1], tlb_snapshot_vip_meta(k->family, k->proto, k->port)) &
+	    s->vip_mask;
+
+	while (s->vips[i].value != 0 && memcmp(&s->vips[i].key, k, sizeof(*k)) != 0)
+		i = (i + 1) & s->vip_mask;
+	s->vips[i].key = *k;
+	s->vips[i].value = value;
+}
+
 static int
 build_vips(struct tlb_snapshot *s, int socket)
 {
-	struct rte_hash_parameters hp = {
-		.entries = 2 * (s->n_services > 4 ? s->n_services : 4),
-		.key_len = sizeof(struct tlb_vip_key),
-		.hash_func = rte_hash_crc,
-		.socket_id = socket,
-	};
-	char name[RTE_HASH_NAMESIZE];
-	uint32_t i;
+	uint32_t i, n = 8;
 
-	/* Names must be unique per process: the generation is. */
-	snprintf(name, sizeof(name), "tlb_vip_%" PRIu64, s->generation);
-	hp.name = name;
-	s->vips = rte_hash_create(&hp);
+	/* Two keys per service at most: keep the table at most a quarter full. */
+	while (n < 8 * s->n_services)
+		n <<= 1;
+	s->vips = rte_zmalloc_socket("tlb_vips", n * sizeof(*s->vips), RTE_CACHE_LINE_SIZE, socket);
 	if (s->vips == NULL)
-		return -rte_errno;
+		return -ENOMEM;
+	s->vip_mask = n - 1;
 	for (i = 0; i < s->n_services; i++) {
 		const struct tlb_service *svc = &s->services[i];
 		struct tlb_vip_key k;
-		uintptr_t mark;
-		int rc;
+		uint32_t mark;
 
 		vip_key(&k, &svc->vip, svc->proto, svc->port);
-		rc = rte_hash_add_key_data(s->vips, &k, (void *)(uintptr_t)(i + 1));
-		if (rc < 0)
-			return rc;
+		vip_put(s, &k, i + 1);
 		/* The marker, the same for every service of this VIP: rebuilt each time. */
-		mark = frag_service(s, &svc->vip, IPPROTO_TCP) << TLB_VIP_MARK_SVC_SHIFT(IPPROTO_TCP) |
-		       frag_service(s, &svc->vip, IPPROTO_UDP) << TLB_VIP_MARK_SVC_SHIFT(IPPROTO_UDP);
+		mark = (uint32_t)(frag_service(s, &svc->vip, IPPROTO_TCP) <<
+				  TLB_VIP_MARK_SVC_SHIFT(IPPROTO_TCP) |
+				  frag_service(s, &svc->vip, IPPROTO_UDP) <<
+				  TLB_VIP_MARK_SVC_SHIFT(IPPROTO_UDP));
 		mark |= svc_has(s, &svc->vip, IPPROTO_TCP) ? TLB_VIP_MARK_TCP : 0;
 		mark |= svc_has(s, &svc->vip, IPPROTO_UDP) ? TLB_VIP_MARK_UDP : 0;
 		vip_key(&k, &svc->vip, 0, 0);
-		rc = rte_hash_add_key_data(s->vips, &k, (void *)mark);
-		if (rc < 0)
-			return rc;
+		vip_put(s, &k, mark);
 	}
 	return 0;
 }
@@ -254,7 +261,7 @@ tlb_snapshot_free(struct tlb_snapshot *s)
 	if (s->services != NULL)
 		for (i = 0; i < s->n_services; i++)
 			tlb_maglev_free(&s->services[i].mg);
-	rte_hash_free(s->vips);
+	rte_free(s->vips);
 	rte_free(s->id_to_idx);
 	rte_free(s->backends);
 	rte_free(s->services);

@@ -10,13 +10,16 @@
  * The only header both the fast path and the control plane include.
  */
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include <rte_hash.h>
+#include <rte_byteorder.h>
 
 #include "tlb_addr.h"
 #include "tlb_config.h"
 #include "tlb_encap.h"
+#include "tlb_hash.h"
 #include "tlb_ids.h"
 #include "tlb_local.h"
 #include "tlb_maglev.h"
@@ -58,10 +61,24 @@ struct tlb_vip_key {
 };
 TLB_STATIC_ASSERT(sizeof(struct tlb_vip_key) == 20, "VIP key has no padding");
 
+/*
+ * One slot of the VIP table: open addressing with linear probing over a
+ * power-of-two array built whole at snapshot time and never written after
+ * (so no deletion, no tombstones), at most a quarter full: a lookup reads one
+ * slot, rarely two. value 0 marks a free slot (service index + 1 and the
+ * marker are never 0).
+ */
+struct tlb_vip_slot {
+	struct tlb_vip_key key;
+	uint32_t value;			/* service index + 1, or the VIP's marker */
+};
+TLB_STATIC_ASSERT(sizeof(struct tlb_vip_slot) == 24, "VIP slot is 24 bytes");
+
 struct tlb_snapshot {
 	uint64_t generation;
 	uint32_t seed;			/* maglev_seed: flow hash and table permutation */
-	struct rte_hash *vips;		/* tlb_vip_key -> service index + 1, or proto mask */
+	struct tlb_vip_slot *vips;	/* tlb_vip_key -> service index + 1, or marker */
+	uint32_t vip_mask;		/* slots in vips - 1 */
 	struct tlb_local_node node;
 	struct tlb_service *services;
 	uint32_t n_services;
@@ -104,6 +121,50 @@ void tlb_snapshot_free(struct tlb_snapshot *s);
 #define TLB_VIP_MARK_SVC_SHIFT(proto) ((proto) == IPPROTO_TCP ? 8 : 20)	/* index + 1, 12 bits */
 #define TLB_VIP_MARK_SVC_MASK 0xfffu
 
+/* The last word of a VIP key (family, proto, port), built in a register. */
+static inline uint32_t
+tlb_snapshot_vip_meta(uint8_t family, uint8_t proto, uint16_t port)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint32_t)family | (uint32_t)proto << 8 | (uint32_t)port << 16;
+#else
+	return (uint32_t)family << 24 | (uint32_t)proto << 16 | port;
+#endif
+}
+TLB_STATIC_ASSERT(offsetof(struct tlb_vip_key, family) == 16 && offsetof(struct tlb_vip_key, proto) == 17 &&
+		  offsetof(struct tlb_vip_key, port) == 18, "layout of tlb_snapshot_vip_meta()");
+
+/* Hash of a VIP key given as its words: CRC32C (same value with or without SSE4.2). */
+static inline uint32_t
+tlb_snapshot_vip_hash(uint64_t a0, uint64_t a1, uint32_t meta)
+{
+	return tlb_hash_crc64(a1, tlb_hash_crc64(a0, meta));
+}
+
+/*
+ * The value stored for the key of address words a0, a1 and meta
+ * (tlb_snapshot_vip_meta()), or 0 when it is not in the table. The key is
+ * passed in registers, never stored and read back. Any thread.
+ */
+static inline uint32_t
+tlb_snapshot_vip_find(const struct tlb_snapshot *s, uint64_t a0, uint64_t a1, uint32_t meta)
+{
+	uint32_t i = tlb_snapshot_vip_hash(a0, a1, meta) & s->vip_mask;
+
+	for (;; i = (i + 1) & s->vip_mask) {
+		const struct tlb_vip_slot *e = &s->vips[i];
+		uint64_t b[2];
+		uint32_t mb;
+
+		if (e->value == 0)
+			return 0;
+		memcpy(b, e->key.addr, 16);
+		memcpy(&mb, &e->key.family, 4);
+		if (((a0 ^ b[0]) | (a1 ^ b[1]) | (meta ^ mb)) == 0)
+			return e->value;
+	}
+}
+
 /*
  * Find the service for parsed packet p: exact (VIP, protocol, port) first,
  * then the VIP's any-port service for that protocol. Returns the service, or
@@ -114,28 +175,24 @@ void tlb_snapshot_free(struct tlb_snapshot *s);
 static inline const struct tlb_service *
 tlb_snapshot_lookup(const struct tlb_snapshot *s, const struct tlb_pkt *p, enum tlb_verdict *why)
 {
-	struct tlb_vip_key k;
-	void *data;
-	uintptr_t mark;
+	uint32_t mark, v;
+	uint64_t a[2];
 
-	memcpy(k.addr, p->dst.a, 16);
-	k.family = p->dst.family;
-	k.proto = p->proto;
+	tlb_hash_addr_words(&p->dst, a);
 	if ((p->flags & TLB_PKT_F_L4) && (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)) {
-		k.port = p->dport;
-		if (rte_hash_lookup_data(s->vips, &k, &data) >= 0)
-			return &s->services[(uintptr_t)data - 1];
-		k.port = 0;
-		if (rte_hash_lookup_data(s->vips, &k, &data) >= 0)
-			return &s->services[(uintptr_t)data - 1];
+		v = tlb_snapshot_vip_find(s, a[0], a[1],
+					  tlb_snapshot_vip_meta(p->dst.family, p->proto, p->dport));
+		if (v != 0)
+			return &s->services[v - 1];
+		v = tlb_snapshot_vip_find(s, a[0], a[1], tlb_snapshot_vip_meta(p->dst.family, p->proto, 0));
+		if (v != 0)
+			return &s->services[v - 1];
 	}
-	k.proto = 0;
-	k.port = 0;
-	if (rte_hash_lookup_data(s->vips, &k, &data) < 0) {
+	mark = tlb_snapshot_vip_find(s, a[0], a[1], tlb_snapshot_vip_meta(p->dst.family, 0, 0));
+	if (mark == 0) {
 		*why = TLB_V_NOT_VIP;
 		return NULL;
 	}
-	mark = (uintptr_t)data;
 	if ((p->flags & TLB_PKT_F_FRAG) && !(p->flags & TLB_PKT_F_L4))
 		*why = TLB_V_FRAGMENT;
 	else if ((p->proto == IPPROTO_TCP && (mark & TLB_VIP_MARK_TCP)) ||
@@ -153,18 +210,15 @@ tlb_snapshot_lookup(const struct tlb_snapshot *s, const struct tlb_pkt *p, enum 
 static inline const struct tlb_service *
 tlb_snapshot_frag_service(const struct tlb_snapshot *s, const struct tlb_pkt *p)
 {
-	struct tlb_vip_key k;
-	uintptr_t mark, idx;
-	void *data;
+	uint32_t mark, idx;
+	uint64_t a[2];
 
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return NULL;
-	memset(&k, 0, sizeof(k));
-	memcpy(k.addr, p->dst.a, 16);
-	k.family = p->dst.family;
-	if (rte_hash_lookup_data(s->vips, &k, &data) < 0)
+	tlb_hash_addr_words(&p->dst, a);
+	mark = tlb_snapshot_vip_find(s, a[0], a[1], tlb_snapshot_vip_meta(p->dst.family, 0, 0));
+	if (mark == 0)
 		return NULL;
-	mark = (uintptr_t)data;
 	idx = (mark >> TLB_VIP_MARK_SVC_SHIFT(p->proto)) & TLB_VIP_MARK_SVC_MASK;
 	return idx != 0 ? &s->services[idx - 1] : NULL;
 }

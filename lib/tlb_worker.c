@@ -254,11 +254,20 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	}
 	if (rte_pktmbuf_headroom(m) + p->l3_off < t->len)
 		return TLB_V_HEADROOM;
-	/* Ethernet padding is not part of the packet (design.md section 5). */
-	if (pad != 0 && rte_pktmbuf_trim(m, (uint16_t)pad) != 0)
-		return TLB_V_MULTISEG;
-	rte_pktmbuf_adj(m, p->l3_off);
-	hdr = (uint8_t *)rte_pktmbuf_prepend(m, t->len);
+	if (TLB_LIKELY(m->nb_segs == 1)) {
+		/* Drop the Ethernet padding (design.md section 5) and the L2 header, prepend
+		 * the outer headers: one move of the data start instead of trim, adj, prepend. */
+		m->data_off = (uint16_t)(m->data_off + p->l3_off - t->len);
+		m->data_len = (uint16_t)(t->len + p->ip_len);
+		m->pkt_len = m->data_len;
+		hdr = rte_pktmbuf_mtod(m, uint8_t *);
+	} else {
+		/* Ethernet padding is not part of the packet (design.md section 5). */
+		if (pad != 0 && rte_pktmbuf_trim(m, (uint16_t)pad) != 0)
+			return TLB_V_MULTISEG;
+		rte_pktmbuf_adj(m, p->l3_off);
+		hdr = (uint8_t *)rte_pktmbuf_prepend(m, t->len);
+	}
 
 	pk.hash = hash;
 	pk.inner_len = p->ip_len;
@@ -642,6 +651,25 @@ clamp_mss(struct tlb_worker *w, struct rte_mbuf *m, const struct tlb_pkt *p,
 		tlb_stats_add(&w->stats.events[TLB_EV_MSS_CLAMPED], 1);
 }
 
+/* Select the backend of VIP packet p of svc (flow key k, hash h5), then encap and queue. */
+static inline enum tlb_verdict
+forward(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, struct rte_mbuf *m,
+	const struct tlb_pkt *p, const struct tlb_service *svc, const struct tlb_flow_key *k,
+	uint32_t h5)
+{
+	uint32_t idx;
+
+	if (TLB_UNLIKELY(p->flags & TLB_PKT_F_FRAG))
+		idx = first_fragment(w, s, svc, p, k, h5);
+	else
+		idx = select_backend(w, s, svc, p, k, h5);
+	if (idx == TLB_ID_NONE)
+		return TLB_V_NO_BACKEND;
+	if (svc->mss_clamp != 0 && p->proto == IPPROTO_TCP && (p->tcp_flags & RTE_TCP_SYN_FLAG))
+		clamp_mss(w, m, p, svc, &s->backends[idx], in_port);
+	return handle_encap(w, in_port, m, p, svc, &s->backends[idx], h5);
+}
+
 /* The pipeline for one packet: parse, classify, select, encap, queue. */
 static inline enum tlb_verdict
 handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, struct rte_mbuf *m)
@@ -650,7 +678,6 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 	struct tlb_flow_key k;
 	struct tlb_pkt p;
 	enum tlb_verdict v;
-	uint32_t h5, idx;
 
 	v = tlb_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len, &p);
 	if (v != TLB_V_OK)
@@ -669,16 +696,88 @@ handle(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port, str
 	}
 	/* The 5-tuple hash keys the connection table and gives the outer entropy. */
 	tlb_hash_key_init(&k, &p, TLB_HASH_5TUPLE);
-	h5 = tlb_hash_key(&k, s->seed);
-	if (TLB_UNLIKELY(p.flags & TLB_PKT_F_FRAG))
-		idx = first_fragment(w, s, svc, &p, &k, h5);
-	else
-		idx = select_backend(w, s, svc, &p, &k, h5);
-	if (idx == TLB_ID_NONE)
-		return TLB_V_NO_BACKEND;
-	if (svc->mss_clamp != 0 && p.proto == IPPROTO_TCP && (p.tcp_flags & RTE_TCP_SYN_FLAG))
-		clamp_mss(w, m, &p, svc, &s->backends[idx], in_port);
-	return handle_encap(w, in_port, m, &p, svc, &s->backends[idx], h5);
+	return forward(w, s, in_port, m, &p, svc, &k, tlb_hash_key(&k, s->seed));
+}
+
+/* What the first pass over a burst learned about one packet (process_burst()). */
+struct tlb_prep {
+	struct tlb_pkt p;
+	struct tlb_flow_key k;
+	const struct tlb_service *svc;	/* set: a plain VIP packet, forward() it */
+	uint32_t h5;
+	enum tlb_verdict v;		/* svc NULL: drop for this reason, or OK: handle() it */
+};
+
+/*
+ * First pass, reads only: parse and classify like handle() (keep the two in
+ * step). A plain VIP packet (a service matched, not a fragment) gets its flow
+ * key and hash, and its connection-table bucket starts loading; a packet
+ * handle() would drop keeps that reason; anything else (ARP, the node's own
+ * or spoofed from it, fragments, ICMP errors) is left to handle().
+ */
+static inline void
+prepare(struct tlb_worker *w, const struct tlb_snapshot *s, struct rte_mbuf *m,
+	struct tlb_prep *q)
+{
+	enum tlb_verdict v = TLB_V_OK;
+
+	q->svc = NULL;
+	q->v = tlb_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->pkt_len, &q->p);
+	if (q->v != TLB_V_OK || q->p.kind == TLB_PKT_ARP || (q->p.flags & TLB_PKT_F_FRAG) ||
+	    tlb_local_is_node(&s->node, &q->p) || tlb_local_is_node_source(&s->node, &q->p))
+		return;
+	q->svc = tlb_snapshot_lookup(s, &q->p, &v);
+	if (q->svc == NULL) {
+		if (!(v == TLB_V_VIP_PROTO && tlb_icmp_is_steerable_error(&q->p)))
+			q->v = v;
+		return;
+	}
+	tlb_hash_key_init(&q->k, &q->p, TLB_HASH_5TUPLE);
+	q->h5 = tlb_hash_key(&q->k, s->seed);
+	tlb_flow_prefetch(&w->flows, q->h5);
+}
+
+/* Packets ahead whose first data line the first pass starts loading. */
+#define TLB_PREFETCH_DATA 4
+
+/*
+ * The burst in passes, so that memory misses overlap instead of stalling one
+ * packet at a time: prefetch the mbufs; parse, classify and hash every packet
+ * and prefetch its connection-table bucket (reads only); prefetch the entries
+ * the signatures point at; then decide and send in arrival order.
+ */
+static void
+process_burst(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_port,
+	      struct rte_mbuf **pkts, uint16_t n)
+{
+	struct tlb_prep prep[TLB_BURST];
+	uint16_t i;
+
+	for (i = 0; i < n; i++)		/* the mbufs: a NIC (or another core) wrote them */
+		rte_prefetch0(pkts[i]);
+	for (i = 0; i < n && i < TLB_PREFETCH_DATA; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		if (i + TLB_PREFETCH_DATA < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + TLB_PREFETCH_DATA], void *));
+		prepare(w, s, pkts[i], &prep[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (prep[i].svc != NULL)
+			tlb_flow_prefetch_entry(&w->flows, prep[i].h5);
+	for (i = 0; i < n; i++) {
+		const struct tlb_prep *q = &prep[i];
+		enum tlb_verdict v;
+
+		if (q->svc != NULL)
+			v = forward(w, s, in_port, pkts[i], &q->p, q->svc, &q->k, q->h5);
+		else if (q->v == TLB_V_OK)
+			v = handle(w, s, in_port, pkts[i]);
+		else
+			v = q->v;
+		if (v != TLB_V_OK)
+			drop(w, pkts[i], v);
+	}
 }
 
 void
@@ -691,15 +790,8 @@ tlb_worker_process(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t 
 	w->now = (uint32_t)(rte_rdtsc() >> w->tick_shift);
 	if (TLB_UNLIKELY(w->held_n != 0))
 		expire_held(w, 0);
-	for (i = 0; i < n; i++) {
-		enum tlb_verdict v;
-
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		v = handle(w, s, in_port, pkts[i]);
-		if (v != TLB_V_OK)
-			drop(w, pkts[i], v);
-	}
+	for (i = 0; i < n; i = (uint16_t)(i + TLB_BURST))
+		process_burst(w, s, in_port, pkts + i, (uint16_t)RTE_MIN(n - i, TLB_BURST));
 }
 
 uint32_t

@@ -116,7 +116,7 @@ bench_lookup(uint32_t m, uint32_t n, uint32_t iters)
 		sink += tlb_maglev_lookup(&mg, tlb_hash_flow(&p, TLB_HASH_5TUPLE, 0x5eed));
 	}
 	t2 = now_ns();
-	printf("  hash + lookup (5-tuple jhash)        %6.2f ns / packet   (sink %llu)\n",
+	printf("  hash + lookup (5-tuple CRC32C hash)  %6.2f ns / packet   (sink %llu)\n",
 	       (t2 - t1) / iters, (unsigned long long)(sink & 1));
 	tlb_maglev_free(&mg);
 	free(be);
