@@ -32,6 +32,7 @@ packages=(
 	iperf3 socat curl ethtool tcpdump iputils-ping
 )
 packages+=(clang libclang-rt-14-dev)	# tests/fuzz: libFuzzer targets and their sanitizers
+packages+=(valgrind linux-perf)	# tests/bench: exact instruction counts, per-thread counters
 
 missing=()
 for p in "${packages[@]}"; do
