@@ -33,6 +33,7 @@ packages=(
 )
 packages+=(clang libclang-rt-14-dev)	# tests/fuzz: libFuzzer targets and their sanitizers
 packages+=(valgrind linux-perf)	# tests/bench: exact instruction counts, per-thread counters
+packages+=(bird2)	# announce: BGP through BIRD 2 (golden-announce, e2e-scaleout)
 
 missing=()
 for p in "${packages[@]}"; do

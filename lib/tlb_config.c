@@ -988,9 +988,91 @@ parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
 		d->frag_hold = (uint32_t)u;
 }
 
-enum { TOP_NODE, TOP_PORTS, TOP_SERVICES, TOP_SEED, TOP_DATAPLANE, TOP_N };
+/* An absolute path of printable characters without '"' (it lands in a BIRD include line). */
+static bool
+get_path(struct cfg_ctx *c, const struct cnode *n, const char *what, char out[TLB_CONFIG_PATH_MAX])
+{
+	size_t i;
+
+	if (!is_string(c, n, what))
+		return false;
+	if (n->len == 0 || n->len >= TLB_CONFIG_PATH_MAX || n->str[0] != '/') {
+		err_at(c, n, "%s: expected an absolute path of at most %d characters", what,
+		       TLB_CONFIG_PATH_MAX - 1);
+		return false;
+	}
+	for (i = 0; i < n->len; i++) {
+		unsigned char ch = (unsigned char)n->str[i];
+
+		if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') {
+			err_at(c, n, "%s: control character, '\"' or '\\' in the path", what);
+			return false;
+		}
+	}
+	memcpy(out, n->str, n->len + 1);
+	return true;
+}
+
+enum { AN_SOCKET, AN_V4, AN_V6, AN_IF, AN_GRACE, AN_N };
+static const char *const an_keys[AN_N] = {
+	"bird_socket", "ipv4_routes", "ipv6_routes", "interface", "withdraw_grace_ms" };
+
+static void
+parse_announce(struct cfg_ctx *c, const struct cnode *n)
+{
+	struct tlb_config_announce *a = &c->cfg->announce;
+	const struct cnode *v[AN_N];
+	char ifname[TLB_NAME_MAX];
+	uint64_t u;
+
+	if (!map_keys(c, n, "announce", an_keys, AN_N, 0, v))
+		return;
+	a->enabled = 1;
+	if (v[AN_SOCKET] != NULL)
+		get_path(c, v[AN_SOCKET], "announce.bird_socket", a->bird_socket);
+	if (v[AN_V4] != NULL)
+		get_path(c, v[AN_V4], "announce.ipv4_routes", a->ipv4_routes);
+	if (v[AN_V6] != NULL)
+		get_path(c, v[AN_V6], "announce.ipv6_routes", a->ipv6_routes);
+	if (v[AN_V4] == NULL && v[AN_V6] == NULL)
+		err_at(c, n, "announce: needs ipv4_routes and/or ipv6_routes (BIRD include files)");
+	if (v[AN_IF] != NULL && get_name(c, v[AN_IF], "announce.interface", false, ifname)) {
+		if (strlen(ifname) >= TLB_CONFIG_IFNAME_MAX)
+			err_at(c, v[AN_IF], "announce.interface: at most %d characters (IFNAMSIZ)",
+			       TLB_CONFIG_IFNAME_MAX - 1);
+		else
+			memcpy(a->interface, ifname, strlen(ifname) + 1);
+	}
+	if (v[AN_GRACE] != NULL && get_uint(c, v[AN_GRACE], "announce.withdraw_grace_ms", 0,
+					    TLB_CONFIG_MAX_WITHDRAW_GRACE_MS, &u))
+		a->withdraw_grace_ms = (uint32_t)u;
+}
+
+/* A VIP of a family with no announce file would never be announced: refuse that. */
+static void
+check_announce(struct cfg_ctx *c, const struct cnode *announce)
+{
+	const struct tlb_config_announce *a = &c->cfg->announce;
+	uint32_t i;
+
+	if (!a->enabled || (a->ipv4_routes[0] == '\0' && a->ipv6_routes[0] == '\0'))
+		return;
+	for (i = 0; i < c->cfg->n_services; i++) {
+		const struct tlb_config_service *s = &c->cfg->services[i];
+		int v4 = s->vip.family == TLB_AF_INET;
+
+		if ((v4 && a->ipv4_routes[0] == '\0') || (!v4 && a->ipv6_routes[0] == '\0')) {
+			err_at(c, announce, "announce: service '%s' has an %s VIP but there is no "
+			       "announce.%s", s->name, v4 ? "IPv4" : "IPv6",
+			       v4 ? "ipv4_routes" : "ipv6_routes");
+			return;
+		}
+	}
+}
+
+enum { TOP_NODE, TOP_PORTS, TOP_SERVICES, TOP_SEED, TOP_DATAPLANE, TOP_ANNOUNCE, TOP_N };
 static const char *const top_keys[TOP_N] = {
-	"node", "ports", "services", "maglev_seed", "dataplane" };
+	"node", "ports", "services", "maglev_seed", "dataplane", "announce" };
 
 static int
 parse_top(struct cfg_ctx *c, const struct cnode *root)
@@ -1009,6 +1091,9 @@ parse_top(struct cfg_ctx *c, const struct cnode *root)
 	c->cfg->dataplane.frag_table_size = TLB_CONFIG_DEFAULT_FRAG_TABLE;
 	c->cfg->dataplane.frag_timeout_ms = TLB_CONFIG_DEFAULT_FRAG_TIMEOUT_MS;
 	c->cfg->dataplane.frag_hold = TLB_CONFIG_DEFAULT_FRAG_HOLD;
+	snprintf(c->cfg->announce.interface, sizeof(c->cfg->announce.interface), "%s",
+		 TLB_CONFIG_DEFAULT_ANNOUNCE_IF);
+	c->cfg->announce.withdraw_grace_ms = TLB_CONFIG_DEFAULT_WITHDRAW_GRACE_MS;
 	if (root->type == CNODE_SCALAR && root->plain && root->len == 0) {
 		err_at(c, root, "empty document");
 		return 0;
@@ -1027,8 +1112,15 @@ parse_top(struct cfg_ctx *c, const struct cnode *root)
 		c->cfg->maglev_seed = (uint32_t)u;
 	if (v[TOP_DATAPLANE] != NULL)
 		parse_dataplane(c, v[TOP_DATAPLANE]);
-	if (v[TOP_SERVICES] != NULL)
-		return parse_services(c, v[TOP_SERVICES]);
+	if (v[TOP_ANNOUNCE] != NULL)
+		parse_announce(c, v[TOP_ANNOUNCE]);
+	if (v[TOP_SERVICES] != NULL) {
+		rc = parse_services(c, v[TOP_SERVICES]);
+		if (rc != 0)
+			return rc;
+	}
+	if (v[TOP_ANNOUNCE] != NULL)
+		check_announce(c, v[TOP_ANNOUNCE]);
 	return 0;
 }
 

@@ -127,8 +127,29 @@ struct tlb_config_dataplane {
 #define TLB_CONFIG_DEFAULT_FRAG_TIMEOUT_MS 2000
 #define TLB_CONFIG_DEFAULT_FRAG_HOLD 256
 
+/*
+ * Route announcements through a local BIRD 2 ('announce:', optional): the VIPs
+ * tunlb can serve are written as BIRD static routes via the liveness
+ * interface into include files, then BIRD is told to reconfigure.
+ */
+#define TLB_CONFIG_PATH_MAX 256
+#define TLB_CONFIG_IFNAME_MAX 16		/* IFNAMSIZ */
+#define TLB_CONFIG_DEFAULT_ANNOUNCE_IF "tunlb-live"
+#define TLB_CONFIG_DEFAULT_WITHDRAW_GRACE_MS 2000
+#define TLB_CONFIG_MAX_WITHDRAW_GRACE_MS 600000
+
+struct tlb_config_announce {
+	uint8_t enabled;		/* the section is present */
+	char bird_socket[TLB_CONFIG_PATH_MAX];	/* BIRD's control socket; "" = files only */
+	char ipv4_routes[TLB_CONFIG_PATH_MAX];	/* include file of IPv4 routes; "" = none */
+	char ipv6_routes[TLB_CONFIG_PATH_MAX];	/* include file of IPv6 routes; "" = none */
+	char interface[TLB_CONFIG_IFNAME_MAX];	/* TUN device living as long as tunlb */
+	uint32_t withdraw_grace_ms;	/* on SIGTERM/SIGINT: withdrawn, still forwarding */
+};
+
 struct tlb_config {
 	char *file;			/* path as given to tlb_config_load() */
+	struct tlb_config_announce announce;
 	struct tlb_config_node node;
 	struct tlb_config_dataplane dataplane;
 	struct tlb_config_port *ports;	/* NULL/0 when 'ports' is absent: every probed port */

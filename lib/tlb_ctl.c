@@ -102,6 +102,8 @@ restart_only_change(const struct tlb_config *a, const struct tlb_config *b)
 	}
 	if (memcmp(&a->dataplane, &b->dataplane, sizeof(a->dataplane)) != 0)
 		return "dataplane";
+	if (memcmp(&a->announce, &b->announce, sizeof(a->announce)) != 0)
+		return "announce";
 	return NULL;
 }
 

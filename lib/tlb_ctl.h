@@ -27,6 +27,8 @@
 #include "tlb_snapshot.h"
 #include "tlb_worker.h"
 
+struct tlb_speaker;
+
 #define TLB_CTL_MAX_OVERRIDES 256
 #define TLB_CTL_DEBOUNCE_MS 100		/* file-change events are merged over this */
 
@@ -61,6 +63,7 @@ struct tlb_ctl {
 	int watch_fd;			/* inotify, -1 when off */
 	char *watch_name;		/* basename of path */
 	uint64_t change_seen_ms;	/* file event seen, reload due after the debounce; 0 = none */
+	struct tlb_speaker *speaker;	/* route announcements ('announce:'), or NULL */
 };
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "tlb_log.h"
 
+RTE_LOG_REGISTER(tlb_logtype_announce, user.tunlb.announce, INFO)
 RTE_LOG_REGISTER(tlb_logtype_ctl, user.tunlb.ctl, INFO)
 RTE_LOG_REGISTER(tlb_logtype_main, user.tunlb.main, INFO)
 RTE_LOG_REGISTER(tlb_logtype_port, user.tunlb.port, INFO)

@@ -10,6 +10,7 @@
 
 #include <rte_log.h>
 
+extern int tlb_logtype_announce;
 extern int tlb_logtype_ctl;
 extern int tlb_logtype_main;
 extern int tlb_logtype_port;

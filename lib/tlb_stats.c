@@ -10,6 +10,7 @@
 
 #include "tlb_ctl.h"
 #include "tlb_snapshot.h"
+#include "tlb_speaker.h"
 #include "tlb_stats.h"
 #include "tlb_worker.h"
 
@@ -42,9 +43,8 @@ tlb_stats_sum(const struct tlb_dp *dp, size_t off)
 	return total;
 }
 
-/* Names are restricted by the config loader; escape anyway. */
-static void
-put_string(FILE *f, const char *s)
+void
+tlb_stats_put_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s != '\0'; s++) {
@@ -68,7 +68,7 @@ write_services(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap
 		const struct tlb_service *svc = &snap->services[i];
 
 		fprintf(f, "%s\n  ", i ? "," : "");
-		put_string(f, svc->name);
+		tlb_stats_put_string(f, svc->name);
 		fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
 			", \"new_flows\": %" PRIu64 ", \"backends\": {",
 			SUM(dp, svc[svc->id].packets), SUM(dp, svc[svc->id].bytes),
@@ -77,7 +77,7 @@ write_services(FILE *f, const struct tlb_dp *dp, const struct tlb_snapshot *snap
 			const struct tlb_backend *b = &snap->backends[svc->be_first + j];
 
 			fprintf(f, "%s\n    ", j ? "," : "");
-			put_string(f, b->name);
+			tlb_stats_put_string(f, b->name);
 			fprintf(f, ": {\"packets\": %" PRIu64 ", \"bytes\": %" PRIu64
 				", \"new_flows\": %" PRIu64 ", \"weight\": %u, \"state\": \"%s\"}",
 				SUM(dp, be[b->id].packets), SUM(dp, be[b->id].bytes),
@@ -99,7 +99,7 @@ write_ports(FILE *f, const struct tlb_dp *dp)
 		const struct tlb_port_rt *rt = &dp->port[dp->port_ids[i]];
 
 		fprintf(f, "%s\n  ", i ? "," : "");
-		put_string(f, rt->name);
+		tlb_stats_put_string(f, rt->name);
 		fprintf(f, ": {\"mac\": \"" RTE_ETHER_ADDR_PRT_FMT "\", \"mtu\": %u, "
 			"\"rx\": %" PRIu64 ", \"tx\": %" PRIu64 ", \"rx_missed\": %" PRIu64
 			", \"rx_errors\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}",
@@ -178,10 +178,14 @@ tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl, int close_object)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "\"last_reload\": {\"ok\": %s, \"time\": \"%s\", \"message\": ",
 		ctl->last.ok ? "true" : "false", when);
-	put_string(f, ctl->last.message);
+	tlb_stats_put_string(f, ctl->last.message);
 	fprintf(f, "},\n");
 	write_ports(f, dp);
 	fprintf(f, ",\n");
+	if (ctl->speaker != NULL) {
+		tlb_speaker_write_json(f, ctl->speaker);
+		fprintf(f, ",\n");
+	}
 	write_memory(f, dp);
 	if (close_object)
 		fprintf(f, "}\n");

@@ -102,4 +102,7 @@ uint64_t tlb_stats_sum(const struct tlb_dp *dp, size_t off);
  */
 int tlb_stats_write_json(FILE *f, const struct tlb_ctl *ctl, int close_object);
 
+/* Write s as a JSON string, quoted, with '"', '\\' and control characters escaped. */
+void tlb_stats_put_string(FILE *f, const char *s);
+
 #endif /* TLB_STATS_H */

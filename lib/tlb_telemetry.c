@@ -11,6 +11,7 @@
 #include <rte_telemetry.h>
 
 #include "tlb_log.h"
+#include "tlb_speaker.h"
 #include "tlb_stats.h"
 #include "tlb_telemetry.h"
 
@@ -285,6 +286,39 @@ cmd_changes(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+static int
+cmd_announce(const char *cmd __rte_unused, const char *params __rte_unused,
+	     struct rte_tel_data *d)
+{
+	struct tlb_speaker *sp = tel_ctl->speaker;
+	struct rte_tel_data *c;
+	uint32_t i;
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", sp != NULL);
+	if (sp == NULL)
+		return 0;
+	c = sub_dict();
+	pthread_mutex_lock(&sp->lock);
+	rte_tel_data_add_dict_string(d, "interface", sp->cfg.interface);
+	rte_tel_data_add_dict_u64(d, "live", sp->live_fd >= 0);
+	rte_tel_data_add_dict_u64(d, "announced", sp->n_announced);
+	rte_tel_data_add_dict_u64(d, "updates", sp->updates);
+	rte_tel_data_add_dict_u64(d, "bird_configures_ok", sp->configures_ok);
+	rte_tel_data_add_dict_u64(d, "bird_configures_failed", sp->configures_failed);
+	rte_tel_data_add_dict_string(d, "bird_error", sp->last_error);
+	for (i = 0; c != NULL && i < sp->n_vips; i++) {
+		char a[TLB_ADDR_STRLEN], key[TLB_ADDR_STRLEN];
+
+		tlb_addr_format(&sp->vips[i].vip, a, sizeof(a));
+		rte_tel_data_add_dict_string(c, tel_key(a, key, sizeof(key)),
+					     tlb_announce_reason_name(sp->vips[i].reason));
+	}
+	pthread_mutex_unlock(&sp->lock);
+	add_sub(d, "vips", c);
+	return 0;
+}
+
 static void
 result(struct rte_tel_data *d, int rc, const char *message)
 {
@@ -355,6 +389,8 @@ tlb_telemetry_init(struct tlb_ctl *ctl)
 		{ "/tunlb/config", cmd_config, "Config file, generation and last reload" },
 		{ "/tunlb/flows", cmd_flows, "Per worker connection table" },
 		{ "/tunlb/changes", cmd_changes, "Runtime backend changes in force" },
+		{ "/tunlb/announce", cmd_announce, "Route announcements: per VIP announced "
+		  "(serving) or why not, liveness interface, BIRD outcome" },
 		{ "/tunlb/reload", cmd_reload, "Reload the config file now" },
 		{ "/tunlb/backend_set", cmd_backend_set, "Change a backend at run time. Parameters: "
 		  "SERVICE ADDRESS active|draining|down|clear|weight N" },

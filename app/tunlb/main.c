@@ -30,6 +30,7 @@
 #include "tlb_log.h"
 #include "tlb_port.h"
 #include "tlb_snapshot.h"
+#include "tlb_speaker.h"
 #include "tlb_stats.h"
 #include "tlb_telemetry.h"
 #include "tlb_worker.h"
@@ -52,6 +53,8 @@ struct app {
 	struct tlb_ctl ctl;
 	struct tlb_worker *self;	/* single-lcore mode: the main lcore's own worker */
 	uint64_t next_stats_tsc;	/* --stats-interval: next periodic write */
+	struct tlb_speaker speaker;	/* 'announce:' (app.ctl.speaker points here) */
+	uint64_t stop_at_ms;		/* withdrawn, forwarding until then; 0 = not stopping */
 };
 
 /* Set by the signal handler, read by the control loop. Lock-free, so async-signal-safe. */
@@ -304,20 +307,54 @@ write_stats(const char *path, struct tlb_ctl *ctl)
 	return rc;
 }
 
-/* Control work between polls: signals, idle exit, periodic stats. Returns true to stop. */
+/*
+ * A stop was asked for (signal): with announcements, withdraw first and keep
+ * forwarding for the grace time, so that traffic already on its way still
+ * arrives while the routers move to the other instances. A second signal
+ * during the grace time stops at once. Returns true to stop now.
+ */
+static bool
+stop_or_withdraw(struct app *app, uint64_t now_ms)
+{
+	struct tlb_speaker *sp = app->ctl.speaker;
+
+	if (app->stop_at_ms != 0) {
+		TLB_LOG(INFO, main, "signal received again: stopping now");
+		return true;
+	}
+	TLB_LOG(INFO, main, "signal received: stopping");
+	if (sp == NULL || sp->cfg.withdraw_grace_ms == 0) {
+		if (sp != NULL)
+			tlb_speaker_stop(sp, &app->ctl);
+		return true;
+	}
+	tlb_speaker_stop(sp, &app->ctl);
+	app->stop_at_ms = now_ms + sp->cfg.withdraw_grace_ms;
+	TLB_LOG(INFO, main, "VIPs withdrawn: forwarding %u ms more, then stopping (signal again to "
+		"stop now)", sp->cfg.withdraw_grace_ms);
+	return false;
+}
+
+/* Control work between polls: signals, announcements, idle exit, periodic stats. True: stop. */
 static bool
 control_tick(struct app *app)
 {
 	const struct app_opts *o = &app->opts;
 	const struct tlb_dp *dp = app->dp;
+	uint64_t now_ms = rte_get_timer_cycles() / (rte_get_timer_hz() / 1000);
 
 	if (atomic_exchange_explicit(&reload_requested, false, memory_order_relaxed)) {
 		TLB_LOG(INFO, main, "SIGHUP: reloading %s", o->config);
 		tlb_ctl_reload(&app->ctl, 0);
 	}
-	tlb_ctl_poll(&app->ctl, rte_get_timer_cycles() / (rte_get_timer_hz() / 1000));
-	if (atomic_load_explicit(&stop_requested, memory_order_relaxed)) {
-		TLB_LOG(INFO, main, "signal received: stopping");
+	tlb_ctl_poll(&app->ctl, now_ms);
+	if (app->ctl.speaker != NULL)
+		tlb_speaker_poll(app->ctl.speaker, &app->ctl, now_ms);
+	if (atomic_exchange_explicit(&stop_requested, false, memory_order_relaxed) &&
+	    stop_or_withdraw(app, now_ms))
+		return true;
+	if (app->stop_at_ms != 0 && now_ms >= app->stop_at_ms) {
+		TLB_LOG(INFO, main, "withdraw grace time over: stopping");
 		return true;
 	}
 	if (idle_expired(dp, o->idle_exit_ms)) {
@@ -436,6 +473,12 @@ main(int argc, char **argv)
 	if (ret != 0)
 		TLB_LOG(WARNING, main, "cannot watch %s for changes (%s): reload with SIGHUP",
 			o->config, strerror(-ret));
+	if (app.ctl.cfg->announce.enabled) {
+		ret = tlb_speaker_init(&app.speaker, &app.ctl.cfg->announce);
+		if (ret != 0)
+			rte_exit(EXIT_FAILURE, "announce: cannot start (see the message above)\n");
+		app.ctl.speaker = &app.speaker;
+	}
 	if (tlb_telemetry_init(&app.ctl) != 0)
 		TLB_LOG(WARNING, main, "telemetry commands unavailable");
 	restrict_telemetry_socket();
@@ -446,6 +489,8 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 
 	run(&app);
+	if (app.ctl.speaker != NULL)	/* idle exit: withdraw too (nothing to wait for) */
+		tlb_speaker_stop(app.ctl.speaker, &app.ctl);
 
 	rte_pdump_uninit();
 	tlb_port_close_all(&dp);
@@ -456,6 +501,10 @@ main(int argc, char **argv)
 			rc = 1;
 		if (final != NULL)
 			fclose(final);
+	}
+	if (app.ctl.speaker != NULL) {
+		tlb_speaker_fini(app.ctl.speaker);
+		app.ctl.speaker = NULL;
 	}
 	tlb_ctl_fini(&app.ctl);
 	for (i = 0; i < dp.n_workers; i++)

@@ -21,23 +21,17 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 
 from scapy.all import IP, TCP, Ether, wrpcap
 
-results = []
+from tlbtest import Telemetry, check, results, wait_for
+
 VIP = "198.51.100.10"
 BACKENDS = ["203.0.113.11", "203.0.113.12", "203.0.113.13"]
 ADDED = "203.0.113.14"
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
-    sys.stdout.flush()
 
 
 def config(weights, added=False, broken=False, ipv4="192.0.2.1"):
@@ -63,32 +57,8 @@ def write_atomic(path, text):
     os.rename(tmp, path)
 
 
-class Telemetry:
-    def __init__(self, prefix):
-        self.path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
-
-    def __call__(self, cmd):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        s.settimeout(30)
-        s.connect(self.path)
-        info = json.loads(s.recv(4096))
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(info["max_output_len"] + 1024))
-        s.close()
-        return reply[cmd.split(",")[0]]
 
 
-def wait_for(pred, timeout=10.0):
-    """pred() until true; errors (socket not there yet, command not registered) retry."""
-    end = time.time() + timeout
-    while True:
-        try:
-            v = pred()
-        except (OSError, TypeError, KeyError, ValueError):
-            v = None
-        if v or time.time() > end:
-            return v
-        time.sleep(0.05)
 
 
 def main():

@@ -225,6 +225,32 @@ check_empty_ports(const struct tlb_config *cfg)
 	assert_null(cfg->ports);
 }
 
+static void
+check_announce(const struct tlb_config *cfg)
+{
+	assert_true(cfg->announce.enabled);
+	assert_string_equal(cfg->announce.bird_socket, "/run/bird/bird.ctl");
+	assert_string_equal(cfg->announce.ipv4_routes, "/run/tunlb/vips4.conf");
+	assert_string_equal(cfg->announce.ipv6_routes, "");
+	assert_string_equal(cfg->announce.interface, "lb-live");
+	assert_int_equal(cfg->announce.withdraw_grace_ms, 5000);
+}
+
+static void
+check_announce_defaults(const struct tlb_config *cfg)
+{
+	assert_true(cfg->announce.enabled);
+	assert_string_equal(cfg->announce.bird_socket, "");
+	assert_string_equal(cfg->announce.interface, TLB_CONFIG_DEFAULT_ANNOUNCE_IF);
+	assert_int_equal(cfg->announce.withdraw_grace_ms, TLB_CONFIG_DEFAULT_WITHDRAW_GRACE_MS);
+}
+
+static void
+check_no_announce(const struct tlb_config *cfg)
+{
+	assert_false(cfg->announce.enabled);
+}
+
 static const struct row rows[] = {
 	/* ---- valid configs: values and defaults ---- */
 	{ "defaults", HEAD
@@ -373,6 +399,33 @@ static const struct row rows[] = {
 	  { { 7, 3, "unknown key 'flows'" } }, NULL },
 	{ "dataplane not a mapping", NODE "services: []\ndataplane: 5\n", -EINVAL,
 	  { { 6, 12, "dataplane: expected a mapping" } }, NULL },
+	{ "announce values", HEAD "    backends: []\nannounce:\n  bird_socket: /run/bird/bird.ctl\n"
+	  "  ipv4_routes: /run/tunlb/vips4.conf\n  interface: lb-live\n"
+	  "  withdraw_grace_ms: 5000\n", 0, { { 0 } }, check_announce },
+	{ "announce defaults", NODE "services: []\nannounce: {ipv6_routes: /v6.conf}\n", 0, { { 0 } },
+	  check_announce_defaults },
+	{ "no announce section: off", HEAD "    backends: []\n", 0, { { 0 } }, check_no_announce },
+	{ "announce without a route file", NODE "services: []\nannounce: {bird_socket: /b.ctl}\n",
+	  -EINVAL, { { 6, 11, "announce: needs ipv4_routes and/or ipv6_routes" } }, NULL },
+	{ "announce: IPv4 VIP, only an IPv6 file", HEAD "    backends: []\nannounce:\n"
+	  "  ipv6_routes: /v6.conf\n", -EINVAL,
+	  { { 12, 3, "announce: service 'web' has an IPv4 VIP but there is no "
+	      "announce.ipv4_routes" } }, NULL },
+	{ "announce paths: relative, with a quote", NODE "services: []\nannounce:\n"
+	  "  ipv4_routes: vips4.conf\n  ipv6_routes: '/a\"b'\n", -EINVAL,
+	  { { 7, 16, "announce.ipv4_routes: expected an absolute path" },
+	    { 8, 16, "announce.ipv6_routes: control character, '\"' or '\\' in the path" } },
+	  NULL },
+	{ "announce interface: too long, bad name", NODE "services: []\nannounce:\n"
+	  "  ipv4_routes: /v4\n  interface: sixteen-chars-xx\n", -EINVAL,
+	  { { 8, 14, "announce.interface: at most 15 characters" } }, NULL },
+	{ "announce interface with a slash", NODE "services: []\nannounce:\n"
+	  "  ipv4_routes: /v4\n  interface: a/b\n", -EINVAL,
+	  { { 8, 14, "announce.interface: bad name 'a/b'" } }, NULL },
+	{ "announce grace above 10 minutes, unknown key", NODE "services: []\nannounce:\n"
+	  "  ipv4_routes: /v4\n  withdraw_grace_ms: 600001\n  asn: 65000\n", -EINVAL,
+	  { { 9, 3, "unknown key 'asn'" }, { 8, 22, "announce.withdraw_grace_ms out of range" } },
+	  NULL },
 	{ "hex seed above 2^32-1", NODE "services: []\nmaglev_seed: 0x100000000\n", -EINVAL,
 	  { { 6, 14, "maglev_seed out of range" } }, NULL },
 	{ "seed overflowing 64 bits", NODE "services: []\nmaglev_seed: 99999999999999999999999\n",

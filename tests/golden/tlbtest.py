@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers shared by the golden scripts that drive a running tunlb: checks that
+print one line each and are counted, polling, the DPDK telemetry socket, and
+signals past timeout(1)."""
+import json
+import os
+import socket
+import sys
+import time
+
+results = []
+
+
+def check(name, cond, detail=""):
+    """Record one behaviour: 'ok   NAME' or 'FAIL NAME: DETAIL'."""
+    results.append(bool(cond))
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
+    sys.stdout.flush()
+
+
+def summary():
+    """Print 'N passed, N failed'; the exit status for it."""
+    failed = results.count(False)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def wait_for(pred, timeout=10.0):
+    """pred() until true; errors (socket not there yet, command not registered) retry."""
+    end = time.time() + timeout
+    while True:
+        try:
+            v = pred()
+        except (OSError, TypeError, KeyError, ValueError):
+            v = None
+        if v or time.time() > end:
+            return v
+        time.sleep(0.05)
+
+
+class Telemetry:
+    """One command per connection, as dpdk-telemetry.py and app/tunlbctl do."""
+
+    def __init__(self, prefix):
+        self.path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
+
+    def __call__(self, cmd):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(30)
+        s.connect(self.path)
+        info = json.loads(s.recv(4096))
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(info["max_output_len"] + 1024))
+        s.close()
+        return reply[cmd.split(",")[0]]
+
+
+def signal_child(p, sig):
+    """Signal what timeout(1) (the Popen p) runs: timeout passes on neither SIGKILL nor a
+    second signal."""
+    with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+        for pid in f.read().split():
+            os.kill(int(pid), sig)
