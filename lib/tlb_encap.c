@@ -24,6 +24,8 @@ tlb_encap_tmpl_init(struct tlb_encap_tmpl *t, const struct tlb_encap_params *p)
 	/* Outer Ethernet: dst = gateway; src filled per packet (TX port MAC). */
 	memcpy(&eth->dst_addr, p->gateway_mac, RTE_ETHER_ADDR_LEN);
 	t->outer_family = p->dst.family;
+	/* RFC 768: 0 = no checksum, allowed over IPv4; RFC 8200 section 8.1: never over IPv6. */
+	t->udp_zero = p->udp_csum_zero && p->dst.family == TLB_AF_INET;
 	if (p->dst.family == TLB_AF_INET) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
 

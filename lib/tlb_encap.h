@@ -54,6 +54,7 @@ struct tlb_encap_params {
 	struct tlb_addr dst;		/* backend address */
 	uint8_t gateway_mac[6];		/* outer Ethernet destination */
 	uint8_t backend_mac[6];		/* VXLAN inner Ethernet destination */
+	uint8_t udp_csum_zero;		/* outer IPv4: send the UDP checksum as 0 (RFC 768) */
 };
 
 /* A ready header: bytes plus where the per-packet fields are. */
@@ -63,6 +64,7 @@ struct tlb_encap_tmpl {
 	uint8_t l3_len;			/* outer IP header: 20 or 40 */
 	uint8_t outer_family;		/* TLB_AF_INET / TLB_AF_INET6 */
 	uint8_t inner_eth_off;		/* VXLAN: offset of the inner Ethernet header; else 0 */
+	uint8_t udp_zero;		/* outer UDP checksum 0 (outer IPv4 only; never over IPv6) */
 };
 
 /*

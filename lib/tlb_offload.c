@@ -1,20 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdio.h>
+#include <string.h>
 
 #include "tlb_offload.h"
 
 uint64_t
 tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa, enum tlb_tx_offload_mode mode)
 {
+	memset(c, 0, sizeof(*c));
 	c->tx_capa = tx_capa;
-	/*
-	 * Every checksum is computed in software in this release, whatever the
-	 * mode: hardware requests are only made once the reference-NIC tests
-	 * prove them for each layout. 'auto' and 'software' give the same bytes.
-	 */
-	c->software = 1;
-	c->tx_conf = 0;
-	(void)mode;
+	if (mode == TLB_TX_OFFLOAD_SOFTWARE) {
+		c->software = 1;	/* NICs with broken offloads (DPVS#580, F-Stack#520) */
+		return 0;
+	}
+	/* The flat layout needs only these two (research/dpdk-offloads.md 2.1). */
+	c->tx_conf = tx_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	c->hw_ip4 = !!(c->tx_conf & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+	c->hw_udp = !!(c->tx_conf & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	/* Keep the fast-free optimisation off: mbufs come from several pools. */
 	return c->tx_conf;
 }
@@ -22,9 +24,10 @@ tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa, enum tlb_tx_
 const char *
 tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "tx checksums in %s (port offers ipv4_cksum=%d udp_cksum=%d "
-		 "outer_ipv4=%d outer_udp=%d vxlan_tso=%d udp_tnl_tso=%d)",
-		 c->software ? "software" : "hardware",
+	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s (port offers "
+		 "ipv4_cksum=%d udp_cksum=%d outer_ipv4=%d outer_udp=%d vxlan_tso=%d udp_tnl_tso=%d)",
+		 c->hw_ip4 ? "hardware" : "software", c->hw_udp ? "hardware" : "software",
+		 c->software ? " (tx_offloads: software)" : "",
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM),

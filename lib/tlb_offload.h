@@ -7,9 +7,15 @@
  * software computes (design.md section 6, research/dpdk-offloads.md). Nothing
  * else in the datapath branches on NIC capability.
  *
- * This release computes every outer checksum in software; the capability
- * struct is already filled from the port so that hardware offload (flat
- * layout first, tunnel layout and TSO later) slots in here and nowhere else.
+ * The inner packet is never touched, so the outer headers are offloaded as a
+ * plain packet (flat layout, research/dpdk-offloads.md 1.3a): l2_len 14,
+ * l3_len 20 or 40, IPV4|IP_CKSUM|UDP_CKSUM or IPV6|UDP_CKSUM, with the
+ * checksum fields pre-filled (IPv4 header checksum 0, UDP checksum the
+ * pseudo-header sum, as rte_net_intel_cksum_prepare() would) when the port
+ * has IPV4_CKSUM / UDP_CKSUM configured; in software otherwise, or when the
+ * port says 'tx_offloads: software', or for a packet about to be cut into
+ * outer fragments (the UDP checksum must cover the whole datagram). The
+ * tunnel layout and TSO are not used.
  */
 
 #include <stddef.h>
@@ -29,13 +35,16 @@
 struct tlb_offload_caps {
 	uint64_t tx_capa;	/* rte_eth_dev_info.tx_offload_capa (what the PMD offers) */
 	uint64_t tx_conf;	/* offloads configured on the port (txmode.offloads) */
-	uint8_t software;	/* 1: all checksums in software for this port */
+	uint8_t software;	/* 'tx_offloads: software': nothing requested from the NIC */
+	uint8_t hw_ip4;		/* IPV4_CKSUM configured: outer IPv4 header checksum by the NIC */
+	uint8_t hw_udp;		/* UDP_CKSUM configured: outer UDP checksum by the NIC */
 };
 
 /*
- * Fill c from the port's advertised TX capabilities and the configured mode.
- * Returns the offload bits to put in rte_eth_conf.txmode.offloads. Control
- * thread, before rte_eth_dev_configure().
+ * Fill c from the port's advertised TX capabilities and the configured mode:
+ * 'auto' configures IPV4_CKSUM and UDP_CKSUM where offered, 'software'
+ * nothing. Returns the offload bits to put in rte_eth_conf.txmode.offloads.
+ * Pure (control thread, before rte_eth_dev_configure()).
  */
 uint64_t tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa,
 			       enum tlb_tx_offload_mode mode);
@@ -112,42 +121,50 @@ tlb_offload_word(uint8_t b0, uint8_t b1)
 }
 
 /*
- * Outer IPv4 header checksum and outer UDP checksum (RFC 768 with the
- * RFC 791 / RFC 8200 section 8.1 pseudo-header) of a packet held in one
- * segment at frame, whose t->len header bytes tlb_encap_write() has just
- * written. The sums start from the template's bytes (read-only memory: the
- * per-packet fields are 0 there) and add the per-packet fields read back one
- * by one, each with a load of the size it was stored with: summing the
- * freshly written header as 8-byte words would make every packet wait for
- * those narrow stores to reach the cache (a failed store-to-load forward).
- * The inner packet, written by the NIC long before, is summed in place. A
- * computed UDP checksum of 0 is sent as 0xffff (RFC 768; required over IPv6).
- * Same bytes as DPDK's helpers (see tlb_offload_sum()). Pure.
+ * Outer IPv4 header checksum (RFC 791) of the header tlb_encap_write() has
+ * just written at l3, from the template's sum (read-only memory: the
+ * per-packet fields are 0 there) plus the per-packet fields read back one by
+ * one, each with a load of the size it was stored with: summing the freshly
+ * written header as 8-byte words would make every packet wait for those
+ * narrow stores to reach the cache (a failed store-to-load forward). Pure.
  */
 static inline void
-tlb_offload_cksum_flat(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t)
+tlb_offload_ip4_cksum(uint8_t *l3, const struct tlb_encap_tmpl *t)
 {
 	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;		/* template outer IP header */
-	uint8_t *l3 = frame + RTE_ETHER_HDR_LEN;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(l3 + t->l3_len);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
+	uint64_t sum;
+
+	sum = tlb_offload_sum(th, sizeof(*ip), 0);
+	sum += tlb_offload_word(0, ip->type_of_service);
+	sum += ip->total_length;
+	sum += ip->packet_id;
+	ip->hdr_checksum = (uint16_t)~tlb_offload_fold(sum);
+}
+
+/*
+ * Outer UDP checksum (RFC 768 with the RFC 791 / RFC 8200 section 8.1
+ * pseudo-header) of a packet held in one segment at frame, len bytes, whose
+ * t->len header bytes tlb_encap_write() has just written: template bytes and
+ * per-packet fields as in tlb_offload_ip4_cksum(); the inner packet, written
+ * by the NIC long before, is summed in place. A computed 0 is sent as 0xffff
+ * (RFC 768; required over IPv6). Same bytes as DPDK's helpers (see
+ * tlb_offload_sum()). Pure.
+ */
+static inline void
+tlb_offload_udp_cksum(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t)
+{
+	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
+								 t->l3_len);
 	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;	/* UDP + tunnel (+ inner Ethernet) */
 	uint64_t sum;
 	uint16_t ck;
 
-	if (t->outer_family == TLB_AF_INET) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
-
-		sum = tlb_offload_sum(th, sizeof(*ip), 0);
-		sum += tlb_offload_word(0, ip->type_of_service);
-		sum += ip->total_length;
-		sum += ip->packet_id;
-		ip->hdr_checksum = (uint16_t)~tlb_offload_fold(sum);
-		/* RFC 768 pseudo-header: source, destination, zero + protocol, UDP length */
+	if (t->outer_family == TLB_AF_INET)	/* source, destination, zero + protocol, length */
 		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
-	} else {
-		/* RFC 8200 section 8.1: source, destination, length, zeros + next header */
+	else					/* source, destination, length, zeros + next header */
 		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
-	}
 	sum += rte_cpu_to_be_16(IPPROTO_UDP);
 	sum += (uint64_t)udp->dgram_len * 2;		/* pseudo-header and UDP header */
 	sum += udp->src_port;
@@ -160,43 +177,75 @@ tlb_offload_cksum_flat(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl
 }
 
 /*
+ * The UDP pseudo-header sum (folded, not complemented) a NIC computing the
+ * UDP checksum expects in the checksum field (DPDK rte_ipv4_phdr_cksum() /
+ * rte_ipv6_phdr_cksum() without TSO), from the template and the UDP length.
+ * Pure.
+ */
+static inline uint16_t
+tlb_offload_udp_phdr(const struct tlb_encap_tmpl *t, uint16_t udp_len_be)
+{
+	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
+	uint64_t sum;
+
+	if (t->outer_family == TLB_AF_INET)
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+	else
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+	sum += rte_cpu_to_be_16(IPPROTO_UDP);
+	sum += udp_len_be;
+	return tlb_offload_fold(sum);
+}
+
+/*
  * Finish the outer headers of an encapsulated packet m whose first segment
  * starts with t->len header bytes written by tlb_encap_write(): set the mbuf
- * TX metadata (l2_len, l3_len, TX flags) and the outer IPv4 header checksum
- * and outer UDP checksum (RFC 768; over IPv6 never 0, RFC 8200 section 8.1),
- * by hardware request or in software. The inner packet is not touched. Worker
- * lcore that owns m.
+ * TX metadata (flat layout: l2_len, l3_len, TX flags) and the outer IPv4
+ * header checksum and outer UDP checksum (RFC 768; 0 when the template says
+ * so, over IPv4 only; over IPv6 never 0, RFC 8200 section 8.1), requested
+ * from the NIC where c allows it and software_only is 0, computed here
+ * otherwise. The inner packet is not touched. Worker lcore that owns m.
  */
 static inline void
 tlb_offload_finish_encap(struct rte_mbuf *m, const struct tlb_encap_tmpl *t,
-			 const struct tlb_offload_caps *c)
+			 const struct tlb_offload_caps *c, int software_only)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(l3 + t->l3_len);
 	uint16_t l4_off = (uint16_t)(RTE_ETHER_HDR_LEN + t->l3_len);
+	uint64_t fl = t->outer_family == TLB_AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6;
+	int hw_ip = c->hw_ip4 && !software_only && t->outer_family == TLB_AF_INET;
+	int hw_udp = c->hw_udp && !software_only && !t->udp_zero;
 
-	(void)c;
-	/* Flat layout: the outer headers are the packet's only L2/L3 (offloads.md 1.3a). */
-	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) |
-		      (t->outer_family == TLB_AF_INET ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-	/* l2_len, l3_len; no L4, TSO or outer lengths: one store of the whole word */
-	m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, t->l3_len, 0, 0, 0, 0, 0);
-	if (TLB_LIKELY(rte_pktmbuf_is_contiguous(m))) {
-		tlb_offload_cksum_flat(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, t);
-	} else if (t->outer_family == TLB_AF_INET) {
+	if (hw_ip) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
 
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		fl |= RTE_MBUF_F_TX_IP_CKSUM;
+		ip->hdr_checksum = 0;		/* pre-fill: the NIC sums the header as found */
+	} else if (t->outer_family == TLB_AF_INET) {
+		tlb_offload_ip4_cksum(l3, t);
+	}
+	if (t->udp_zero) {
 		udp->dgram_cksum = 0;
-		udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, ip, l4_off);
+	} else if (hw_udp) {
+		fl |= RTE_MBUF_F_TX_UDP_CKSUM;
+		udp->dgram_cksum = tlb_offload_udp_phdr(t, udp->dgram_len);
+	} else if (TLB_LIKELY(rte_pktmbuf_is_contiguous(m))) {
+		tlb_offload_udp_cksum(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, t);
+	} else if (t->outer_family == TLB_AF_INET) {
+		udp->dgram_cksum = 0;
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum_mbuf(m, (struct rte_ipv4_hdr *)(void *)l3,
+							      l4_off);
 	} else {
-		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(void *)l3;
-
 		udp->dgram_cksum = 0;
 		/* returns 0xffff for a computed 0 (RFC 768, RFC 8200 section 8.1) */
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, ip6, l4_off);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(m, (struct rte_ipv6_hdr *)(void *)l3,
+							      l4_off);
 	}
+	/* Flat layout: the outer headers are the packet's only L2/L3 (offloads.md 1.3a). */
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | fl;
+	/* l2_len, l3_len, l4_len (UDP); no TSO or outer lengths: one store of the whole word */
+	m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, t->l3_len, sizeof(*udp), 0, 0, 0, 0);
 }
 
 /*

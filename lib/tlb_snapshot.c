@@ -140,6 +140,7 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 			.dst_port = cs->dst_port,
 			.vni = cs->vni,
 			.dst = cb->addr,
+			.udp_csum_zero = cs->outer_udp_zero,
 		};
 
 		ep.src = cb->addr.family == TLB_AF_INET ? cfg->node.ipv4 : cfg->node.ipv6;

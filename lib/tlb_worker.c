@@ -274,7 +274,8 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	pk.ip_id = w->ip_id++;
 	pk.tos = p->tos;
 	tlb_encap_write(hdr, t, out->mac, &pk);
-	tlb_offload_finish_encap(m, t, &out->caps);
+	/* Outer fragments: the UDP checksum must cover the whole datagram, in software. */
+	tlb_offload_finish_encap(m, t, &out->caps, fragment);
 
 	if (fragment) {
 		enum tlb_verdict v = send_fragments(w, in->tx_port, m, t);

@@ -103,6 +103,7 @@ check_defaults(const struct tlb_config *cfg)
 	assert_int_equal(s->port, 0);
 	assert_int_equal(s->proto, 6);
 	assert_int_equal(s->encap, TLB_ENCAP_GUE);
+	assert_int_equal(s->outer_udp_zero, 0);	/* outer_udp_checksum: full */
 	assert_int_equal(s->gue_variant, 0);
 	assert_int_equal(s->dst_port, 6080);
 	assert_int_equal(s->hash, TLB_HASH_5TUPLE);
@@ -243,6 +244,13 @@ check_announce_defaults(const struct tlb_config *cfg)
 	assert_string_equal(cfg->announce.bird_socket, "");
 	assert_string_equal(cfg->announce.interface, TLB_CONFIG_DEFAULT_ANNOUNCE_IF);
 	assert_int_equal(cfg->announce.withdraw_grace_ms, TLB_CONFIG_DEFAULT_WITHDRAW_GRACE_MS);
+}
+
+static void
+check_outer_udp(const struct tlb_config *cfg)
+{
+	assert_int_equal(cfg->services[0].outer_udp_zero, 1);
+	assert_int_equal(cfg->services[1].outer_udp_zero, 0);
 }
 
 static void
@@ -426,6 +434,11 @@ static const struct row rows[] = {
 	  "  ipv4_routes: /v4\n  withdraw_grace_ms: 600001\n  asn: 65000\n", -EINVAL,
 	  { { 9, 3, "unknown key 'asn'" }, { 8, 22, "announce.withdraw_grace_ms out of range" } },
 	  NULL },
+	{ "outer_udp_checksum: zero and full", HEAD "    outer_udp_checksum: zero\n"
+	  "    backends: []\n  - {name: f, vip: 198.51.100.11, protocol: udp, encap: gue,\n"
+	  "     outer_udp_checksum: full, backends: []}\n", 0, { { 0 } }, check_outer_udp },
+	{ "outer_udp_checksum: bad value", HEAD "    outer_udp_checksum: none\n", -EINVAL,
+	  { { 10, 25, "outer_udp_checksum: unknown value 'none' (expected full | zero)" } }, NULL },
 	{ "hex seed above 2^32-1", NODE "services: []\nmaglev_seed: 0x100000000\n", -EINVAL,
 	  { { 6, 14, "maglev_seed out of range" } }, NULL },
 	{ "seed overflowing 64 bits", NODE "services: []\nmaglev_seed: 99999999999999999999999\n",

@@ -15,29 +15,13 @@
 
 #include <cmocka.h>
 
+#include "refsum.h"
+
 #include "tlb_icmp.h"
 #include "tlb_mss.h"
 #include "tlb_parse.h"
 
-static uint32_t
-sum16(const uint8_t *b, size_t len, uint32_t s)
-{
-	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		s += (uint32_t)b[len - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /* Valid when the data (checksum field included) plus pseudo-header sums to 0xffff. */
 static int

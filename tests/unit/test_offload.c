@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TX offload decision (lib/tlb_offload) against a reference NIC: the outer
+ * headers of GUE and VXLAN packets, offloaded as a plain packet (flat layout)
+ * where the port has IPV4_CKSUM / UDP_CKSUM and in software otherwise, must
+ * give the same bytes on the wire under every NIC profile as with
+ * 'tx_offloads: software'.
+ *
+ * The reference NIC below applies the mbuf's TX requests the way hardware
+ * does (research/dpdk-offloads.md section 3): it refuses a request the port
+ * did not configure or a tunnel/outer flag in a flat packet, cross-checks
+ * l2_len / l3_len / l4_len against its own parse of the bytes, and computes
+ * the checksums either "strict" (Intel, virtio: the fields are summed as
+ * found, so the pre-fill must be right) or "scratch" (mlx5: recomputed from
+ * nothing). Its ones'-complement code and the validator's are written here,
+ * independent of DPDK's and of lib/. A negative test shows that a wrong
+ * pre-fill and a wrong l2_len are caught.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "refsum.h"
+#include "tlb_encap.h"
+#include "tlb_offload.h"
+
+/* ---------------------------------------------------------------- byte helpers */
+
+static uint16_t
+rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static void
+wr16(uint8_t *b, uint16_t v)
+{
+	b[0] = (uint8_t)(v >> 8);
+	b[1] = (uint8_t)v;
+}
+
+/* Pseudo-header sum of an outer IP header at ip (RFC 768 / RFC 8200 8.1) for UDP of ulen. */
+static uint32_t
+phdr(const uint8_t *ip, uint32_t ulen)
+{
+	if (ip[0] >> 4 == 4)
+		return sum16(ip + 12, 8, 17 + ulen);
+	return sum16(ip + 8, 32, 17 + ulen);
+}
+
+/* ---------------------------------------------------------------- the reference NIC */
+
+enum prefill { STRICT, SCRATCH };
+
+struct profile {
+	const char *name;
+	uint64_t capa;			/* dev_info.tx_offload_capa */
+	enum prefill prefill;
+};
+
+static const struct profile profiles[] = {
+	{ "none", 0, STRICT },
+	{ "tap-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO, STRICT },
+	{ "virtio-like", RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_TCP_TSO, STRICT },
+	{ "intel-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
+	  RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO | RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO, STRICT },
+	{ "mlx5-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
+	  RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM |
+	  RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO | RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO, SCRATCH },
+};
+
+/*
+ * Apply m's TX requests to its bytes as a NIC configured with conf would.
+ * Returns 0, or -1 with why filled for a request a NIC would mishandle.
+ */
+static int
+refnic_tx(const struct profile *p, uint64_t conf, struct rte_mbuf *m, char *why, size_t wlen)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint64_t fl = m->ol_flags;
+	uint32_t len = m->data_len, l3 = 14, l3len, l4;
+	int v4;
+
+	why[0] = '\0';
+	if (m->nb_segs != 1) {
+		snprintf(why, wlen, "test frames are single-segment");
+		return -1;
+	}
+	if ((fl & RTE_MBUF_F_TX_IP_CKSUM) && !(conf & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM & p->capa)) {
+		snprintf(why, wlen, "IP_CKSUM requested, IPV4_CKSUM not configured");
+		return -1;
+	}
+	if ((fl & RTE_MBUF_F_TX_L4_MASK) && !(conf & RTE_ETH_TX_OFFLOAD_UDP_CKSUM & p->capa)) {
+		snprintf(why, wlen, "L4 checksum requested, UDP_CKSUM not configured");
+		return -1;
+	}
+	if (fl & (RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IP_CKSUM |
+		  RTE_MBUF_F_TX_OUTER_UDP_CKSUM | RTE_MBUF_F_TX_OUTER_IPV4 |
+		  RTE_MBUF_F_TX_OUTER_IPV6 | RTE_MBUF_F_TX_TCP_SEG)) {
+		snprintf(why, wlen, "tunnel, outer or TSO flags in a flat packet");
+		return -1;
+	}
+	if (!(fl & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)))
+		return 0;				/* nothing asked of the NIC */
+	/* rte_validate_tx_offload() rules, then the lengths against our own parse. */
+	if (!(fl & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6)) ||
+	    ((fl & RTE_MBUF_F_TX_IP_CKSUM) && (fl & RTE_MBUF_F_TX_IPV6))) {
+		snprintf(why, wlen, "IPV4/IPV6 flag missing or IP_CKSUM with IPV6");
+		return -1;
+	}
+	v4 = rd16(f + 12) == 0x0800;
+	l3len = v4 ? (uint32_t)(f[l3] & 0xf) * 4 : 40;
+	if (m->l2_len != l3 || m->l3_len != l3len || (v4 != !!(fl & RTE_MBUF_F_TX_IPV4)) ||
+	    (v4 ? f[l3 + 9] : f[l3 + 6]) != 17) {
+		snprintf(why, wlen, "l2_len %u / l3_len %u / family flag do not match the frame "
+			 "(%u / %u)", m->l2_len, m->l3_len, l3, l3len);
+		return -1;
+	}
+	l4 = l3 + l3len;
+	if ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM && m->l4_len != 0 &&
+	    m->l4_len != 8) {
+		snprintf(why, wlen, "l4_len %u for UDP", m->l4_len);
+		return -1;
+	}
+	if (fl & RTE_MBUF_F_TX_IP_CKSUM) {
+		if (p->prefill == SCRATCH)
+			wr16(f + l3 + 10, 0);
+		wr16(f + l3 + 10, (uint16_t)~fold(sum16(f + l3, l3len, 0)));
+	}
+	if ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
+		uint32_t s;
+		uint16_t ck;
+
+		if (p->prefill == SCRATCH)	/* pseudo-header from the headers, field ignored */
+			s = phdr(f + l3, len - l4) + sum16(f + l4, 6, 0) + sum16(f + l4 + 8,
+										 len - l4 - 8, 0);
+		else				/* the field is summed as found: it holds the phdr */
+			s = sum16(f + l4, len - l4, 0);
+		ck = (uint16_t)~fold(s);
+		wr16(f + l4 + 6, ck ? ck : 0xffff);
+	} else if (fl & RTE_MBUF_F_TX_L4_MASK) {
+		snprintf(why, wlen, "an L4 checksum other than UDP requested");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- the validator */
+
+/* Outer IPv4 header and outer UDP checksum valid (UDP 0 allowed over IPv4 when zero_ok). */
+static int
+valid(const uint8_t *f, uint32_t len, int zero_ok, char *why, size_t wlen)
+{
+	const uint8_t *ip = f + 14;
+	int v4 = rd16(f + 12) == 0x0800;
+	uint32_t l3len = v4 ? 20 : 40, ulen = len - 14 - l3len;
+	const uint8_t *u = ip + l3len;
+
+	if (v4 && fold(sum16(ip, 20, 0)) != 0xffff) {
+		snprintf(why, wlen, "outer IPv4 header checksum 0x%04x wrong", rd16(ip + 10));
+		return 0;
+	}
+	if (rd16(u + 4) != ulen) {
+		snprintf(why, wlen, "outer UDP length");
+		return 0;
+	}
+	if (rd16(u + 6) == 0) {
+		if (!v4 || !zero_ok)
+			snprintf(why, wlen, "outer UDP checksum 0%s", v4 ? " (policy full)" : " over IPv6");
+		return v4 && zero_ok;
+	}
+	if (fold(phdr(ip, ulen) + sum16(u, ulen, 0)) != 0xffff) {
+		snprintf(why, wlen, "outer UDP checksum 0x%04x wrong", rd16(u + 6));
+		return 0;
+	}
+	return 1;
+}
+
+/* ---------------------------------------------------------------- packets */
+
+struct pkt {
+	struct rte_mbuf m;
+	uint8_t buf[2048];
+};
+
+/* An inner IPv4 or IPv6 packet of n bytes (TCP, UDP or ICMP), checksums as a client would. */
+static uint32_t
+inner_packet(uint8_t *b, int v6, uint8_t proto, uint32_t n)
+{
+	uint32_t hl = v6 ? 40 : 20, i;
+
+	memset(b, 0, n);
+	for (i = hl; i < n; i++)
+		b[i] = (uint8_t)(i * 7 + proto);
+	if (!v6) {
+		b[0] = 0x45;
+		wr16(b + 2, (uint16_t)n);
+		b[8] = 64;
+		b[9] = proto;
+		memcpy(b + 12, "\xcb\x00\x71\x05\xc6\x33\x64\x0a", 8);
+		wr16(b + 10, (uint16_t)~fold(sum16(b, 20, 0)));
+	} else {
+		b[0] = 0x60;
+		wr16(b + 4, (uint16_t)(n - 40));
+		b[6] = proto;
+		b[7] = 64;
+		memcpy(b + 8, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x05", 16);
+		memcpy(b + 24, "\x20\x01\x0d\xb8\x01\0\0\0\0\0\0\0\0\0\0\x10", 16);
+	}
+	if (proto == 17) {
+		wr16(b + hl + 4, (uint16_t)(n - hl));
+		wr16(b + hl + 6, 0);
+	} else if (proto == 6) {
+		b[hl + 12] = 0x50;
+		wr16(b + hl + 16, 0);
+	} else {
+		wr16(b + hl + 2, 0);
+	}
+	if (proto != 1) {
+		uint32_t ps = v6 ? sum16(b + 8, 32, proto + (n - hl)) : sum16(b + 12, 8, proto + (n - hl));
+		uint16_t ck = (uint16_t)~fold(ps + sum16(b + hl, n - hl, 0));
+
+		wr16(b + hl + (proto == 17 ? 6 : 16), ck ? ck : 0xffff);
+	} else {
+		wr16(b + hl + 2, (uint16_t)~fold(sum16(b + hl, n - hl, 0)));
+	}
+	return n;
+}
+
+/* The encapsulated packet of inner[0..n) in p, as tlb_worker does, then finished for caps. */
+static void
+encap(struct pkt *p, const struct tlb_encap_tmpl *t, const uint8_t *inner, uint32_t n,
+      const struct tlb_offload_caps *caps, int software_only)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	struct tlb_encap_pkt pk = { .hash = 0x12345678, .inner_len = (uint16_t)n, .ip_id = 7,
+				    .tos = 0x2e };
+
+	memset(&p->m, 0, sizeof(p->m));
+	p->m.buf_addr = p->buf;
+	p->m.buf_len = sizeof(p->buf);
+	p->m.data_off = 128;
+	p->m.nb_segs = 1;
+	p->m.data_len = (uint16_t)(t->len + n);
+	p->m.pkt_len = p->m.data_len;
+	/* Stale TX requests (a recycled mbuf) must not survive; RX flags do no harm. */
+	p->m.ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_TX_TCP_SEG |
+			RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV6;
+	p->m.tx_offload = ~0ull;
+	memcpy(p->buf + 128 + t->len, inner, n);
+	tlb_encap_write(p->buf + 128, t, mac, &pk);
+	tlb_offload_finish_encap(&p->m, t, caps, software_only);
+}
+
+static void
+tmpl(struct tlb_encap_tmpl *t, enum tlb_encap_type e, uint8_t gue_variant, int outer6, int inner6,
+     int udp_zero)
+{
+	struct tlb_encap_params ep = {
+		.encap = e, .gue_variant = gue_variant, .inner_family = inner6 ? TLB_AF_INET6 :
+		TLB_AF_INET, .dst_port = e == TLB_ENCAP_VXLAN ? 4789 : 6080, .vni = 100,
+		.gateway_mac = { 0x02, 0, 0, 0, 0, 0xfe }, .backend_mac = { 0x02, 0, 0, 0, 1, 1 },
+		.udp_csum_zero = (uint8_t)udp_zero,
+	};
+
+	tlb_addr_parse(outer6 ? "2001:db8::1" : "192.0.2.1", &ep.src);
+	tlb_addr_parse(outer6 ? "2001:db8:be::11" : "203.0.113.11", &ep.dst);
+	assert_int_equal(tlb_encap_tmpl_init(t, &ep), 0);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* What each mode configures and requests, by port capability. */
+static void
+test_caps(void **state)
+{
+	static const struct {
+		const char *name;
+		uint64_t capa;
+		enum tlb_tx_offload_mode mode;
+		uint64_t conf;
+		int ip4, udp;
+	} rows[] = {
+		{ "auto, nothing offered", 0, TLB_TX_OFFLOAD_AUTO, 0, 0, 0 },
+		{ "auto, IPv4 and UDP offered (tap-like)", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		  RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO, TLB_TX_OFFLOAD_AUTO,
+		  RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM, 1, 1 },
+		{ "auto, UDP only (virtio-like)", RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
+		  RTE_ETH_TX_OFFLOAD_TCP_CKSUM, TLB_TX_OFFLOAD_AUTO, RTE_ETH_TX_OFFLOAD_UDP_CKSUM, 0, 1 },
+		{ "auto, tunnel offloads only: not used", RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM |
+		  RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO,
+		  TLB_TX_OFFLOAD_AUTO, 0, 0, 0 },
+		{ "software: nothing, whatever is offered", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+		  RTE_ETH_TX_OFFLOAD_UDP_CKSUM, TLB_TX_OFFLOAD_SOFTWARE, 0, 0, 0 },
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct tlb_offload_caps c;
+		char d[256];
+
+		print_message("%s\n", rows[i].name);
+		assert_int_equal(tlb_offload_caps_init(&c, rows[i].capa, rows[i].mode), rows[i].conf);
+		assert_int_equal(c.tx_conf, rows[i].conf);
+		assert_int_equal(c.hw_ip4, rows[i].ip4);
+		assert_int_equal(c.hw_udp, rows[i].udp);
+		assert_int_equal(c.software, rows[i].mode == TLB_TX_OFFLOAD_SOFTWARE);
+		tlb_offload_caps_describe(&c, d, sizeof(d));
+		assert_non_null(strstr(d, rows[i].udp ? "outer UDP checksum in hardware" :
+				       "outer UDP checksum in software"));
+	}
+}
+
+/*
+ * The matrix: every profile x mode x {GUE 0, GUE 1, VXLAN} x outer {IPv4, IPv6}
+ * x inner {IPv4, IPv6} x {TCP, UDP, ICMP} x {small, MTU-sized} x UDP policy:
+ * through the reference NIC, the bytes equal the software-only packet's and
+ * are valid; the NIC was asked for exactly what the port offers.
+ */
+static void
+test_matrix(void **state)
+{
+	static const struct { enum tlb_encap_type e; uint8_t v; const char *n; } encs[] = {
+		{ TLB_ENCAP_GUE, 0, "GUE0" }, { TLB_ENCAP_GUE, 1, "GUE1" },
+		{ TLB_ENCAP_VXLAN, 0, "VXLAN" },
+	};
+	static const uint8_t protos[] = { 6, 17, 1 };
+	static const uint32_t sizes[] = { 60, 1400 };
+	static struct pkt ref, got;
+	uint8_t inner[1500];
+	unsigned int pi, mode, e, o6, i6, pr, sz, zero, rows = 0, hw_ip_rows = 0, hw_udp_rows = 0;
+
+	(void)state;
+	for (pi = 0; pi < sizeof(profiles) / sizeof(profiles[0]); pi++)
+	for (mode = 0; mode < 2; mode++)
+	for (e = 0; e < 3; e++)
+	for (o6 = 0; o6 < 2; o6++)
+	for (i6 = 0; i6 < 2; i6++)
+	for (pr = 0; pr < 3; pr++)
+	for (sz = 0; sz < 2; sz++)
+	for (zero = 0; zero < 2; zero++) {
+		const struct profile *p = &profiles[pi];
+		struct tlb_offload_caps sw, hw;
+		struct tlb_encap_tmpl t;
+		uint32_t n = inner_packet(inner, (int)i6, i6 && protos[pr] == 1 ? 58 : protos[pr],
+					  sizes[sz]);
+		char why[160];
+		uint64_t conf;
+
+		conf = tlb_offload_caps_init(&hw, p->capa, mode ? TLB_TX_OFFLOAD_SOFTWARE :
+					     TLB_TX_OFFLOAD_AUTO);
+		tlb_offload_caps_init(&sw, p->capa, TLB_TX_OFFLOAD_SOFTWARE);
+		tmpl(&t, encs[e].e, encs[e].v, (int)o6, (int)i6, (int)zero);
+		encap(&ref, &t, inner, n, &sw, 0);
+		encap(&got, &t, inner, n, &hw, 0);
+		assert_int_equal(got.m.ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK &
+				 ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM |
+				   RTE_MBUF_F_TX_UDP_CKSUM), 0);
+		assert_int_equal(got.m.outer_l2_len | got.m.outer_l3_len | got.m.tso_segsz, 0);
+		/* exactly what the port offers is asked for */
+		assert_int_equal(!!(got.m.ol_flags & RTE_MBUF_F_TX_IP_CKSUM),
+				 !mode && !o6 && !!(p->capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM));
+		assert_int_equal(!!(got.m.ol_flags & RTE_MBUF_F_TX_UDP_CKSUM),
+				 !mode && !(zero && !o6) && !!(p->capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM));
+		assert_int_equal(ref.m.ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK), 0);
+		hw_ip_rows += !!(got.m.ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+		hw_udp_rows += !!(got.m.ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
+		if (refnic_tx(p, conf, &got.m, why, sizeof(why)) != 0 ||
+		    refnic_tx(p, 0, &ref.m, why, sizeof(why)) != 0)
+			fail_msg("%s %s %s outer %s inner %s proto %u %u B %s: NIC refused: %s", p->name,
+				 mode ? "software" : "auto", encs[e].n, o6 ? "v6" : "v4",
+				 i6 ? "v6" : "v4", protos[pr], n, zero ? "zero" : "full", why);
+		if (got.m.data_len != ref.m.data_len ||
+		    memcmp(rte_pktmbuf_mtod(&got.m, uint8_t *), rte_pktmbuf_mtod(&ref.m, uint8_t *),
+			   got.m.data_len) != 0)
+			fail_msg("%s %s %s outer %s inner %s proto %u %u B: bytes differ from software",
+				 p->name, mode ? "software" : "auto", encs[e].n, o6 ? "v6" : "v4",
+				 i6 ? "v6" : "v4", protos[pr], n);
+		if (!valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, (int)zero, why,
+			   sizeof(why)))
+			fail_msg("%s %s %s outer %s: %s", p->name, mode ? "software" : "auto",
+				 encs[e].n, o6 ? "v6" : "v4", why);
+		/* the policy: zero over IPv4 only */
+		assert_int_equal(rd16(rte_pktmbuf_mtod(&got.m, uint8_t *) + 14 + (o6 ? 40 : 20) + 6) == 0,
+				 zero && !o6);
+		rows++;
+	}
+	print_message("%u rows; %u with the IPv4 header checksum and %u with the UDP checksum "
+		      "by the NIC\n", rows, hw_ip_rows, hw_udp_rows);
+	assert_true(hw_ip_rows > 0 && hw_udp_rows > 0);
+}
+
+/* Outer fragments are cut in software: no request to the NIC even where it could. */
+static void
+test_fragment_software(void **state)
+{
+	static struct pkt got;
+	struct tlb_offload_caps hw;
+	struct tlb_encap_tmpl t;
+	uint8_t inner[1500];
+	char why[160];
+
+	(void)state;
+	tlb_offload_caps_init(&hw, profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
+	tmpl(&t, TLB_ENCAP_GUE, 0, 0, 0, 0);
+	encap(&got, &t, inner, inner_packet(inner, 0, 6, 1400), &hw, 1);
+	assert_int_equal(got.m.ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK), 0);
+	assert_true(valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, 0, why, sizeof(why)));
+}
+
+/* The proof can fail: a wrong pre-fill, a wrong l2_len, an unconfigured request. */
+static void
+test_reference_nic_catches(void **state)
+{
+	static struct pkt got;
+	struct tlb_offload_caps hw;
+	struct tlb_encap_tmpl t;
+	uint8_t inner[1500], *f;
+	uint32_t n = inner_packet(inner, 0, 6, 200);
+	char why[160];
+	uint64_t conf;
+
+	(void)state;
+	conf = tlb_offload_caps_init(&hw, profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
+	tmpl(&t, TLB_ENCAP_VXLAN, 0, 0, 0, 0);
+
+	print_message("IPv4 header checksum not zeroed before IP_CKSUM: strict NIC writes garbage\n");
+	encap(&got, &t, inner, n, &hw, 0);
+	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
+	wr16(f + 14 + 10, 0x1234);
+	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), 0);
+	assert_false(valid(f, got.m.data_len, 0, why, sizeof(why)));
+	assert_non_null(strstr(why, "IPv4 header checksum"));
+
+	print_message("UDP checksum not pre-filled with the pseudo-header: strict NIC is wrong, "
+		      "mlx5-like is not (why both profiles run)\n");
+	encap(&got, &t, inner, n, &hw, 0);
+	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
+	wr16(f + 14 + 20 + 6, 0);
+	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), 0);
+	assert_false(valid(f, got.m.data_len, 0, why, sizeof(why)));
+	assert_non_null(strstr(why, "outer UDP checksum"));
+	encap(&got, &t, inner, n, &hw, 0);
+	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
+	wr16(f + 14 + 20 + 6, 0);
+	assert_int_equal(refnic_tx(&profiles[4], conf, &got.m, why, sizeof(why)), 0);
+	assert_true(valid(f, got.m.data_len, 0, why, sizeof(why)));
+
+	print_message("l2_len 18 (as with a VLAN tag that is not there): refused\n");
+	encap(&got, &t, inner, n, &hw, 0);
+	got.m.l2_len = 18;
+	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "l2_len 18"));
+
+	print_message("a request the port did not configure: refused\n");
+	encap(&got, &t, inner, n, &hw, 0);
+	assert_int_equal(refnic_tx(&profiles[3], 0, &got.m, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not configured"));
+
+	print_message("tunnel flags in a flat packet: refused\n");
+	encap(&got, &t, inner, n, &hw, 0);
+	got.m.ol_flags |= RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV4;
+	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_fragment_software),
+		cmocka_unit_test(test_reference_nic_catches),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
