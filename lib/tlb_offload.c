@@ -21,13 +21,21 @@ tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa, enum tlb_tx_
 	return c->tx_conf;
 }
 
+uint64_t
+tlb_offload_rx_conf(uint64_t rx_capa)
+{
+	return rx_capa & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+}
+
 const char *
 tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s (port offers "
+	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s%s (port offers "
 		 "ipv4_cksum=%d udp_cksum=%d outer_ipv4=%d outer_udp=%d vxlan_tso=%d udp_tnl_tso=%d)",
 		 c->hw_ip4 ? "hardware" : "software", c->hw_udp ? "hardware" : "software",
 		 c->software ? " (tx_offloads: software)" : "",
+		 c->rx_conf ? ", RX TCP/UDP checksum verdicts on (LCO for a software outer UDP "
+		 "checksum)" : "",
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM),

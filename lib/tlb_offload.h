@@ -30,6 +30,13 @@
 #include "tlb_common.h"
 #include "tlb_config.h"
 #include "tlb_encap.h"
+#include "tlb_parse.h"
+
+/*
+ * Inner L4 bytes from which LCO beats summing the packet (tests/bench/bench_cksum:
+ * below, the inner header and pseudo-header sums cost as much as the segment).
+ */
+#define TLB_OFFLOAD_LCO_MIN 128
 
 /* Per-port TX capabilities: immutable after the port is configured. */
 struct tlb_offload_caps {
@@ -38,6 +45,7 @@ struct tlb_offload_caps {
 	uint8_t software;	/* 'tx_offloads: software': nothing requested from the NIC */
 	uint8_t hw_ip4;		/* IPV4_CKSUM configured: outer IPv4 header checksum by the NIC */
 	uint8_t hw_udp;		/* UDP_CKSUM configured: outer UDP checksum by the NIC */
+	uint64_t rx_conf;	/* RX offloads configured (TCP/UDP checksum verdicts) */
 };
 
 /*
@@ -48,6 +56,13 @@ struct tlb_offload_caps {
  */
 uint64_t tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa,
 			       enum tlb_tx_offload_mode mode);
+
+/*
+ * The RX offloads to configure: TCP and UDP checksum verification where the
+ * port offers them. The verdict lets a software outer UDP checksum come by
+ * LCO; it is also what makes 'tx_offloads: software' cheap. Pure.
+ */
+uint64_t tlb_offload_rx_conf(uint64_t rx_capa);
 
 /* One line describing c for the start-up log, written to buf. Returns buf. */
 const char *tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len);
@@ -177,6 +192,51 @@ tlb_offload_udp_cksum(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl 
 }
 
 /*
+ * Outer UDP checksum by LCO (Linux Documentation/networking/checksum-offloads
+ * "LCO"; research/dpdk-offloads.md 2.3), in O(header bytes): an inner TCP or
+ * UDP segment whose checksum is valid sums, checksum field included, to the
+ * complement of its pseudo-header sum, so the inner segment need not be read.
+ * Only for an inner L4 at il4 (frame offset) right after an inner IP header
+ * without options or extension headers, whose checksum is known to be good
+ * (the NIC verified it on receive); otherwise the result would differ from
+ * tlb_offload_udp_cksum()'s. Same bytes as tlb_offload_udp_cksum() then. Pure.
+ */
+static inline void
+tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t,
+			  uint32_t il4, uint8_t inner_proto)
+{
+	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
+	const uint8_t *ip = frame + t->len;			/* inner IP header */
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
+								 t->l3_len);
+	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;
+	uint64_t sum, inner;
+	uint16_t ck;
+
+	if (t->outer_family == TLB_AF_INET)
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+	else
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+	sum += rte_cpu_to_be_16(IPPROTO_UDP);
+	sum += (uint64_t)udp->dgram_len * 2;
+	sum += udp->src_port;
+	sum = tlb_offload_sum(th + t->l3_len, tun, sum);
+	if (t->inner_eth_off != 0)
+		sum = tlb_offload_sum(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
+	sum = tlb_offload_sum(ip, il4 - t->len, sum);		/* the inner IP header as is */
+	/* the inner pseudo-header (RFC 9293 3.1 / RFC 768; RFC 8200 8.1) */
+	if ((ip[0] >> 4) == 4)
+		inner = tlb_offload_sum(ip + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+	else
+		inner = tlb_offload_sum(ip + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+	inner += rte_cpu_to_be_16(inner_proto);
+	inner += rte_cpu_to_be_16((uint16_t)(len - il4));
+	sum += (uint16_t)~tlb_offload_fold(inner);		/* the inner segment, unread */
+	ck = (uint16_t)~tlb_offload_fold(sum);
+	udp->dgram_cksum = ck != 0 ? ck : 0xffff;
+}
+
+/*
  * The UDP pseudo-header sum (folded, not complemented) a NIC computing the
  * UDP checksum expects in the checksum field (DPDK rte_ipv4_phdr_cksum() /
  * rte_ipv6_phdr_cksum() without TSO), from the template and the UDP length.
@@ -204,11 +264,15 @@ tlb_offload_udp_phdr(const struct tlb_encap_tmpl *t, uint16_t udp_len_be)
  * header checksum and outer UDP checksum (RFC 768; 0 when the template says
  * so, over IPv4 only; over IPv6 never 0, RFC 8200 section 8.1), requested
  * from the NIC where c allows it and software_only is 0, computed here
- * otherwise. The inner packet is not touched. Worker lcore that owns m.
+ * otherwise: by LCO when lco_l4 (the inner TCP/UDP header's frame offset,
+ * see tlb_offload_lco_l4()) is not 0 and the inner segment has at least
+ * TLB_OFFLOAD_LCO_MIN bytes, else over the whole packet (the same bytes). The inner
+ * packet is not touched. Worker lcore that owns m.
  */
 static inline void
 tlb_offload_finish_encap(struct rte_mbuf *m, const struct tlb_encap_tmpl *t,
-			 const struct tlb_offload_caps *c, int software_only)
+			 const struct tlb_offload_caps *c, int software_only, uint32_t lco_l4,
+			 uint8_t inner_proto)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(l3 + t->l3_len);
@@ -230,6 +294,10 @@ tlb_offload_finish_encap(struct rte_mbuf *m, const struct tlb_encap_tmpl *t,
 	} else if (hw_udp) {
 		fl |= RTE_MBUF_F_TX_UDP_CKSUM;
 		udp->dgram_cksum = tlb_offload_udp_phdr(t, udp->dgram_len);
+	} else if (lco_l4 != 0 && m->data_len >= lco_l4 &&
+		   m->pkt_len - lco_l4 >= TLB_OFFLOAD_LCO_MIN) {
+		tlb_offload_udp_cksum_lco(rte_pktmbuf_mtod(m, uint8_t *), m->pkt_len, t, lco_l4,
+					  inner_proto);
 	} else if (TLB_LIKELY(rte_pktmbuf_is_contiguous(m))) {
 		tlb_offload_udp_cksum(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, t);
 	} else if (t->outer_family == TLB_AF_INET) {
@@ -246,6 +314,28 @@ tlb_offload_finish_encap(struct rte_mbuf *m, const struct tlb_encap_tmpl *t,
 	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | fl;
 	/* l2_len, l3_len, l4_len (UDP); no TSO or outer lengths: one store of the whole word */
 	m->tx_offload = rte_mbuf_tx_offload(RTE_ETHER_HDR_LEN, t->l3_len, sizeof(*udp), 0, 0, 0, 0);
+}
+
+/*
+ * Where LCO may compute the outer UDP checksum of the client packet p (parsed
+ * from m before encapsulation) once behind a t->len-byte header: the inner L4
+ * offset in the encapsulated frame, or 0 when the inner checksum is not known
+ * good (the NIC's RX verdict, RTE_MBUF_F_RX_L4_CKSUM_GOOD), or it is not TCP
+ * or UDP with a checksum, or a fragment, or after IPv4 options / IPv6
+ * extension headers (a source route changes the pseudo-header). Worker.
+ */
+static inline uint32_t
+tlb_offload_lco_l4(const struct rte_mbuf *m, const struct tlb_pkt *p,
+		   const struct tlb_encap_tmpl *t)
+{
+	const uint8_t *l4 = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);
+
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) != RTE_MBUF_F_RX_L4_CKSUM_GOOD ||
+	    !(p->flags & TLB_PKT_F_L4) || (p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS)) ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) ||
+	    (p->proto == IPPROTO_UDP && l4[6] == 0 && l4[7] == 0))	/* RFC 768: no checksum */
+		return 0;
+	return (uint32_t)t->len + p->l4_off - p->l3_off;
 }
 
 /*

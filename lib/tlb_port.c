@@ -188,6 +188,8 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, ui
 	}
 	conf.txmode.offloads = tlb_offload_caps_init(&rt->caps, info.tx_offload_capa,
 			pc != NULL ? pc->tx_offloads : TLB_TX_OFFLOAD_AUTO);
+	conf.rxmode.offloads = tlb_offload_rx_conf(info.rx_offload_capa);
+	rt->caps.rx_conf = conf.rxmode.offloads;
 	rc = rte_eth_dev_configure(port, rt->n_rxq, rt->n_txq, &conf);
 	if (rc != 0) {
 		TLB_LOG(ERR, port, "%s: rte_eth_dev_configure(%u rxq, %u txq, mtu %u): %s",

@@ -241,6 +241,7 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	const struct tlb_encap_tmpl *t = &be->tmpl;
 	struct tlb_encap_pkt pk;
 	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len;
+	uint32_t lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
 	int fragment = 0;
 	uint8_t *hdr;
 
@@ -275,7 +276,7 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	pk.tos = p->tos;
 	tlb_encap_write(hdr, t, out->mac, &pk);
 	/* Outer fragments: the UDP checksum must cover the whole datagram, in software. */
-	tlb_offload_finish_encap(m, t, &out->caps, fragment);
+	tlb_offload_finish_encap(m, t, &out->caps, fragment, lco_l4, p->proto);
 
 	if (fragment) {
 		enum tlb_verdict v = send_fragments(w, in->tx_port, m, t);

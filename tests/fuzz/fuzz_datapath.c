@@ -109,6 +109,7 @@ static const char fuzz_config[] =
 #define MODE_PORT1 0x10u
 #define MODE_SPLIT 0x20u
 #define MODE_SEQ 0x40u
+#define MODE_RX_VERDICT 0x80u	/* a truthful NIC's RX L4 checksum verdict on every frame */
 
 static const uint16_t headrooms[4] = { RTE_PKTMBUF_HEADROOM, 0, 48, 80 };
 static const uint16_t tailrooms[4] = { 0, 16, 64, 512 };
@@ -339,6 +340,33 @@ drain(struct outcome *o, uint16_t call, int reply)
 		   "packet", o->n_out - first - 1);
 }
 
+/*
+ * What a NIC verifying TCP/UDP checksums on receive would say about x: GOOD or
+ * BAD for an unfragmented TCP/UDP packet (checked here, independently),
+ * UNKNOWN otherwise. With GOOD the outer UDP checksum may come by LCO, which
+ * check_encap()'s checksum test then covers.
+ */
+static uint64_t
+rx_verdict(const struct in_frame *x)
+{
+	const struct tlb_pkt *p = &x->p;
+	const uint8_t *ip = x->f + x->l3;
+	size_t l4;
+	int v4;
+
+	if (x->vc != TLB_V_OK || x->ip_len == 0 || !(p->flags & TLB_PKT_F_L4) ||
+	    (p->flags & TLB_PKT_F_FRAG) || (p->proto != 6 && p->proto != 17) ||
+	    (p->kind != TLB_PKT_IPV4 && p->kind != TLB_PKT_IPV6))
+		return RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	v4 = p->kind == TLB_PKT_IPV4;
+	l4 = p->l4_off - x->l3;
+	if (l4 >= x->ip_len)
+		return RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
+	return fuzz_l4_csum_ok(ip + (v4 ? 12 : 8), ip + (v4 ? 16 : 24), v4 ? 4 : 16, p->proto,
+			       ip + l4, x->ip_len - l4) ? RTE_MBUF_F_RX_L4_CKSUM_GOOD :
+			       RTE_MBUF_F_RX_L4_CKSUM_BAD;
+}
+
 /* One pass: every frame through tlb_worker_process(), then held fragments released. */
 static void
 run_pass(struct in_frame *in, uint32_t n, uint8_t mode, uint8_t split, struct outcome *o)
@@ -367,6 +395,9 @@ run_pass(struct in_frame *in, uint32_t n, uint8_t mode, uint8_t split, struct ou
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = make_pkt(in[i].f, in[i].len, mode, split);
+
+		if (mode & MODE_RX_VERDICT)
+			m->ol_flags |= rx_verdict(&in[i]);
 		uint64_t r0[TLB_REPLY_MAX];
 		int reply = -1;
 

@@ -6,7 +6,8 @@ computes them in its own code (research/dpdk-offloads.md 5.2), inside a network 
 The same client frames (GUE variant 0 and 1 and VXLAN, outer IPv4 and IPv6, inner IPv4 and
 IPv6, TCP and UDP, small and MTU-sized, outer UDP checksum 'full' and 'zero') go through
 tunlb twice: port 'tx_offloads: auto' (the outer checksums requested from the PMD, flat
-layout with pre-filled fields) and 'software'. What the kernel receives from the tap is
+layout with pre-filled fields) and 'software' (the outer UDP checksum by LCO: net_tap verifies
+the client's TCP/UDP checksums on receive). What the kernel receives from the tap is
 captured with tcpdump and must be, in both runs, every frame valid for the independent
 decoder (tests/tools/tlbdecode.py) and for tshark's checksum checks, and byte for byte the
 same in both runs.
@@ -108,7 +109,8 @@ def main():
                 continue
             want = ("outer IPv4 checksum in hardware, outer UDP checksum in hardware"
                     if mode == "auto" else "in software, outer UDP checksum in software "
-                    "(tx_offloads: software)")
+                    "(tx_offloads: software), RX TCP/UDP checksum verdicts on (LCO for a software outer "
+                    "UDP checksum)")
             check(f"{mode}: the port log says '{want}'", want in text,
                   [ln for ln in text.splitlines() if "net_tap0 (port" in ln])
             subprocess.run(nsx + ["ip", "link", "set", IFACE, "up"], check=True)

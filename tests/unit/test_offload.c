@@ -241,10 +241,14 @@ inner_packet(uint8_t *b, int v6, uint8_t proto, uint32_t n)
 	return n;
 }
 
-/* The encapsulated packet of inner[0..n) in p, as tlb_worker does, then finished for caps. */
+/*
+ * The encapsulated packet of inner[0..n) in p, as tlb_worker does, then
+ * finished for caps; with lco, its inner TCP/UDP checksum is taken as
+ * verified by the NIC on receive (the outer UDP checksum may come by LCO).
+ */
 static void
-encap(struct pkt *p, const struct tlb_encap_tmpl *t, const uint8_t *inner, uint32_t n,
-      const struct tlb_offload_caps *caps, int software_only)
+encap_lco(struct pkt *p, const struct tlb_encap_tmpl *t, const uint8_t *inner, uint32_t n,
+	  const struct tlb_offload_caps *caps, int software_only, int lco)
 {
 	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 	struct tlb_encap_pkt pk = { .hash = 0x12345678, .inner_len = (uint16_t)n, .ip_id = 7,
@@ -263,7 +267,24 @@ encap(struct pkt *p, const struct tlb_encap_tmpl *t, const uint8_t *inner, uint3
 	p->m.tx_offload = ~0ull;
 	memcpy(p->buf + 128 + t->len, inner, n);
 	tlb_encap_write(p->buf + 128, t, mac, &pk);
-	tlb_offload_finish_encap(&p->m, t, caps, software_only);
+	{
+		int v6 = inner[0] >> 4 == 6;
+		uint8_t proto = v6 ? inner[6] : inner[9];
+		uint32_t l4 = 0;
+
+		if (lco && (proto == 6 || proto == 17)) {
+			p->m.ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+			l4 = t->len + (v6 ? 40u : 20u);
+		}
+		tlb_offload_finish_encap(&p->m, t, caps, software_only, l4, proto);
+	}
+}
+
+static void
+encap(struct pkt *p, const struct tlb_encap_tmpl *t, const uint8_t *inner, uint32_t n,
+      const struct tlb_offload_caps *caps, int software_only)
+{
+	encap_lco(p, t, inner, n, caps, software_only, 0);
 }
 
 static void
@@ -329,8 +350,10 @@ test_caps(void **state)
 /*
  * The matrix: every profile x mode x {GUE 0, GUE 1, VXLAN} x outer {IPv4, IPv6}
  * x inner {IPv4, IPv6} x {TCP, UDP, ICMP} x {small, MTU-sized} x UDP policy:
- * through the reference NIC, the bytes equal the software-only packet's and
- * are valid; the NIC was asked for exactly what the port offers.
+ * through the reference NIC, the bytes equal the software-only packet's (its
+ * outer UDP checksum summed over the whole packet; here, where the NIC has no
+ * UDP_CKSUM, by LCO for TCP and UDP) and are valid; the NIC was asked for
+ * exactly what the port offers.
  */
 static void
 test_matrix(void **state)
@@ -367,7 +390,8 @@ test_matrix(void **state)
 		tlb_offload_caps_init(&sw, p->capa, TLB_TX_OFFLOAD_SOFTWARE);
 		tmpl(&t, encs[e].e, encs[e].v, (int)o6, (int)i6, (int)zero);
 		encap(&ref, &t, inner, n, &sw, 0);
-		encap(&got, &t, inner, n, &hw, 0);
+		/* the inner checksum verified on receive: a software UDP checksum comes by LCO */
+		encap_lco(&got, &t, inner, n, &hw, 0, 1);
 		assert_int_equal(got.m.ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK &
 				 ~(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_IP_CKSUM |
 				   RTE_MBUF_F_TX_UDP_CKSUM), 0);
@@ -478,6 +502,105 @@ test_reference_nic_catches(void **state)
 	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), -1);
 }
 
+/* LCO equals the whole-packet sum where it may be used, and why it needs the RX verdict. */
+static void
+test_lco(void **state)
+{
+	static struct pkt full, lco;
+	struct tlb_offload_caps sw;
+	struct tlb_encap_tmpl t;
+	uint8_t inner[1500];
+	char why[160];
+	uint32_t n;
+
+	(void)state;
+	tlb_offload_caps_init(&sw, 0, TLB_TX_OFFLOAD_SOFTWARE);
+	tmpl(&t, TLB_ENCAP_VXLAN, 0, 1, 0, 0);
+	n = inner_packet(inner, 0, 6, 1400);
+	encap_lco(&full, &t, inner, n, &sw, 0, 0);
+	encap_lco(&lco, &t, inner, n, &sw, 0, 1);
+	assert_memory_equal(rte_pktmbuf_mtod(&full.m, uint8_t *), rte_pktmbuf_mtod(&lco.m, uint8_t *),
+			    full.m.data_len);
+	print_message("a wrong inner TCP checksum the NIC called good: LCO's outer checksum is "
+		      "wrong, so LCO is used only on the NIC's verdict\n");
+	inner[20 + 16] ^= 0x55;
+	encap_lco(&lco, &t, inner, n, &sw, 0, 1);
+	assert_false(valid(rte_pktmbuf_mtod(&lco.m, uint8_t *), lco.m.data_len, 0, why, sizeof(why)));
+	encap_lco(&full, &t, inner, n, &sw, 0, 0);
+	assert_true(valid(rte_pktmbuf_mtod(&full.m, uint8_t *), full.m.data_len, 0, why, sizeof(why)));
+}
+
+/* When the worker may use LCO (tlb_offload_lco_l4) on a parsed client frame. */
+static void
+test_lco_eligible(void **state)
+{
+	static const struct {
+		const char *name;
+		int v6;
+		uint8_t proto;
+		uint64_t rx;		/* the NIC's RX verdict */
+		int mod;		/* 1: UDP checksum 0, 2: IPv4 options, 3: fragment, 4: IPv6 ext */
+		int want;
+	} rows[] = {
+		{ "IPv4 TCP, verified good", 0, 6, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0, 1 },
+		{ "IPv6 UDP, verified good", 1, 17, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0, 1 },
+		{ "not verified (UNKNOWN)", 0, 6, RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, 0, 0 },
+		{ "verified bad", 0, 6, RTE_MBUF_F_RX_L4_CKSUM_BAD, 0, 0 },
+		{ "UDP without checksum (0)", 0, 17, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 1, 0 },
+		{ "IPv4 options (a source route changes the pseudo-header)", 0, 6,
+		  RTE_MBUF_F_RX_L4_CKSUM_GOOD, 2, 0 },
+		{ "first fragment", 0, 17, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 3, 0 },
+		{ "ICMP", 0, 1, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 0, 0 },
+		{ "IPv6 with a hop-by-hop header", 1, 6, RTE_MBUF_F_RX_L4_CKSUM_GOOD, 4, 0 },
+	};
+	struct tlb_encap_tmpl t;
+	unsigned int i;
+
+	(void)state;
+	tmpl(&t, TLB_ENCAP_GUE, 0, 0, 0, 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		static struct pkt f;
+		uint8_t *b = f.buf + 128, *ip = b + 14;
+		uint32_t n = inner_packet(ip, rows[i].v6, rows[i].proto, 100), hl = rows[i].v6 ? 40 : 20;
+		struct tlb_pkt p;
+
+		print_message("%s\n", rows[i].name);
+		memset(b, 0, 12);
+		wr16(b + 12, rows[i].v6 ? 0x86dd : 0x0800);
+		if (rows[i].mod == 1)
+			wr16(ip + hl + 6, 0);
+		if (rows[i].mod == 2) {		/* NOP options: IHL 6 */
+			memmove(ip + 24, ip + 20, n - 20);
+			memset(ip + 20, 1, 4);
+			ip[0] = 0x46;
+			n += 4;
+			wr16(ip + 2, (uint16_t)n);
+		}
+		if (rows[i].mod == 3)
+			wr16(ip + 6, 0x2000);	/* MF */
+		if (rows[i].mod == 4) {		/* hop-by-hop, 8 bytes: next header, 0, PadN */
+			memmove(ip + 48, ip + 40, n - 40);
+			memset(ip + 40, 0, 8);
+			ip[40] = ip[6];
+			ip[42] = 1;
+			ip[43] = 4;
+			ip[6] = 0;
+			n += 8;
+			wr16(ip + 4, (uint16_t)(n - 40));
+		}
+		memset(&f.m, 0, sizeof(f.m));
+		f.m.buf_addr = f.buf;
+		f.m.data_off = 128;
+		f.m.nb_segs = 1;
+		f.m.data_len = (uint16_t)(14 + n);
+		f.m.pkt_len = f.m.data_len;
+		f.m.ol_flags = rows[i].rx;
+		assert_int_equal(tlb_parse(b, f.m.data_len, f.m.pkt_len, &p), TLB_V_OK);
+		assert_int_equal(tlb_offload_lco_l4(&f.m, &p, &t),
+				 rows[i].want ? t.len + p.l4_off - p.l3_off : 0);
+	}
+}
+
 int
 main(void)
 {
@@ -485,6 +608,8 @@ main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_fragment_software),
+		cmocka_unit_test(test_lco),
+		cmocka_unit_test(test_lco_eligible),
 		cmocka_unit_test(test_reference_nic_catches),
 	};
 
