@@ -773,12 +773,14 @@ parse_backends(struct cfg_ctx *c, const struct cnode *list, struct tlb_config_se
 enum {
 	SVC_NAME, SVC_VIP, SVC_PORT, SVC_PROTOCOL, SVC_ENCAP, SVC_GUE_VARIANT, SVC_DST_PORT,
 	SVC_VNI, SVC_HASH, SVC_TABLE_SIZE, SVC_BACKENDS, SVC_TOO_BIG, SVC_FRAGMENTS, SVC_MSS_CLAMP,
-	SVC_OUTER_UDP, SVC_N
+	SVC_OUTER_UDP, SVC_SEGMENTATION, SVC_N
 };
 static const char *const svc_keys[SVC_N] = {
 	"name", "vip", "port", "protocol", "encap", "gue_variant", "dst_port", "vni", "hash",
 	"table_size", "backends", "too_big", "fragments", "mss_clamp", "outer_udp_checksum",
+	"segmentation",
 };
+static const char *const off_on_names[] = { "off", "on" };
 static const char *const outer_udp_names[] = { "full", "zero" };
 static const char *const too_big_names[] = { "icmp", "drop" };
 static const char *const fragments_names[] = { "hold", "3tuple", "drop" };
@@ -858,6 +860,10 @@ parse_service(struct cfg_ctx *c, const struct cnode *n, struct tlb_config_servic
 	    get_enum(c, v[SVC_OUTER_UDP], "outer_udp_checksum", outer_udp_names,
 		     TLB_DIM(outer_udp_names), &e))
 		s->outer_udp_zero = (uint8_t)e;
+	if (v[SVC_SEGMENTATION] != NULL &&
+	    get_enum(c, v[SVC_SEGMENTATION], "segmentation", off_on_names, TLB_DIM(off_on_names),
+		     &e))
+		s->segmentation = (uint8_t)e;
 	if (v[SVC_MSS_CLAMP] != NULL) {
 		const struct cnode *mc = v[SVC_MSS_CLAMP];
 

@@ -85,6 +85,7 @@ struct tlb_config_service {
 	enum tlb_frag_policy fragments;		/* default hold */
 	uint16_t mss_clamp;		/* 0 = off (default), TLB_MSS_CLAMP_AUTO, or the MSS */
 	uint8_t outer_udp_zero;		/* outer_udp_checksum: zero (over IPv4); default full */
+	uint8_t segmentation;		/* too-big TCP segmented in software (default off) */
 	struct tlb_config_mark mark;	/* the service's mapping */
 };
 

@@ -118,6 +118,7 @@ build_service(struct tlb_snapshot *s, const struct tlb_config *cfg, uint32_t idx
 	svc->too_big = (uint8_t)cs->too_big;
 	svc->fragments = (uint8_t)cs->fragments;
 	svc->mss_clamp = cs->mss_clamp;
+	svc->segmentation = cs->segmentation;
 	svc->be_first = be_first;
 	svc->n_be = cs->n_backends;
 	svc->id = tlb_ids_service(ids, cs->name);

@@ -46,6 +46,7 @@ struct tlb_service {
 	uint8_t too_big;		/* enum tlb_too_big_policy */
 	uint8_t fragments;		/* enum tlb_frag_policy */
 	uint16_t mss_clamp;		/* 0 = off, TLB_MSS_CLAMP_AUTO, or the MSS */
+	uint8_t segmentation;		/* too-big TCP: segment in software */
 	struct tlb_addr vip;
 	uint16_t port;			/* 0 = any */
 	uint8_t proto;

@@ -12,6 +12,7 @@
 #include "tlb_log.h"
 #include "tlb_mss.h"
 #include "tlb_parse.h"
+#include "tlb_tso.h"
 #include "tlb_worker.h"
 
 /* Key modes of the fragment map (tlb_flow_key.mode beyond enum tlb_hash_mode). */
@@ -227,6 +228,65 @@ send_fragments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
 }
 
 /*
+ * Segment the client's TCP packet p (too big for the egress MTU once
+ * encapsulated) in software (lib/tlb_tso: Linux GSO semantics), wrap each
+ * segment for be and queue it: new single-segment mbufs from the egress
+ * port's pool, MSS the largest that fits the MTU and the mbuf (and the
+ * receiving NIC's LRO segment size when it gave one). The inner checksums
+ * are fresh, so a software outer UDP checksum comes by LCO. Frees m.
+ */
+static enum tlb_verdict
+send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
+	      const struct tlb_pkt *p, const struct tlb_encap_tmpl *t, uint32_t hash)
+{
+	const struct tlb_port_rt *out = &w->dp->port[out_port];
+	struct rte_mbuf *segs[TLB_TSO_MAX_SEGS];
+	uint8_t hdr[TLB_TSO_HDR_MAX];
+	const uint8_t *h;
+	struct tlb_tso tso;
+	uint32_t room, mss, i, hl;
+
+	/* The IP + TCP headers: at most 40 + 60 bytes, to plan from. */
+	hl = p->ip_len < sizeof(hdr) ? p->ip_len : sizeof(hdr);
+	h = rte_pktmbuf_read(m, p->l3_off, hl, hdr);
+	if (h == NULL || tlb_tso_plan(&tso, h, p->ip_len, 1) == -EINVAL)
+		return TLB_V_TOO_BIG;
+	room = rte_pktmbuf_data_room_size(out->pool) - RTE_PKTMBUF_HEADROOM;
+	mss = (uint32_t)out->mtu - (t->len - RTE_ETHER_HDR_LEN) - tso.hdr_len;
+	if (room - t->len - tso.hdr_len < mss)
+		mss = room - t->len - tso.hdr_len;
+	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
+		mss = m->tso_segsz;
+	if (out->mtu <= t->len - RTE_ETHER_HDR_LEN + tso.hdr_len ||
+	    tlb_tso_plan(&tso, h, p->ip_len, mss) != 0)
+		return TLB_V_TOO_BIG;
+	if (rte_pktmbuf_alloc_bulk(out->pool, segs, tso.n) != 0)
+		return TLB_V_NO_MBUF;
+	for (i = 0; i < tso.n; i++) {
+		uint32_t pay = tlb_tso_seg_payload(&tso, i);
+		struct tlb_encap_pkt pk = { .hash = hash, .inner_len = (uint16_t)(tso.hdr_len + pay),
+					    .ip_id = w->ip_id++, .tos = p->tos };
+		uint8_t *d = (uint8_t *)rte_pktmbuf_append(segs[i], (uint16_t)(t->len + pk.inner_len));
+		const void *src;
+
+		memcpy(d + t->len, h, tso.hdr_len);
+		src = rte_pktmbuf_read(m, p->l3_off + tso.hdr_len + i * tso.mss, pay,
+				       d + t->len + tso.hdr_len);
+		if (src != d + t->len + tso.hdr_len)
+			memcpy(d + t->len + tso.hdr_len, src, pay);
+		tlb_tso_fix(&tso, d + t->len, i);
+		tlb_encap_write(d, t, out->mac, &pk);
+		tlb_offload_finish_encap(segs[i], t, &out->caps, 0,
+					 (uint32_t)t->len + tso.l4_off, IPPROTO_TCP);
+		enqueue(w, out_port, segs[i]);
+	}
+	tlb_stats_add(&w->stats.events[TLB_EV_TCP_SEGMENTED], 1);
+	tlb_stats_add(&w->stats.events[TLB_EV_TCP_SEGMENTS], tso.n);
+	rte_pktmbuf_free(m);
+	return TLB_V_OK;
+}
+
+/*
  * Wrap the client's IP packet for backend be of svc and queue it on the
  * egress port. Too big for the egress MTU: per the service's policy, drop it,
  * answer "too big", or (IPv4 without DF) send it as outer fragments.
@@ -247,6 +307,15 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
 	if ((uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu) {
+		/* A TSO request: the service segments, or the NIC coalesced (LRO). */
+		if (p->proto == IPPROTO_TCP && (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
+		    (p->flags & TLB_PKT_F_L4) && !(p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS))) {
+			enum tlb_verdict v = send_segments(w, in->tx_port, m, p, t, hash);
+
+			if (v != TLB_V_OK)
+				return v;
+			goto count;
+		}
 		if (svc->too_big == TLB_TOO_BIG_DROP)
 			return TLB_V_TOO_BIG;
 		if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF))
@@ -286,6 +355,7 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	} else {
 		enqueue(w, in->tx_port, m);
 	}
+count:
 	tlb_stats_add(&w->stats.svc[svc->id].packets, 1);
 	tlb_stats_add(&w->stats.svc[svc->id].bytes, p->ip_len);
 	tlb_stats_add(&w->stats.be[be->id].packets, 1);

@@ -22,7 +22,6 @@ would:
 
 Usage: run_announce.py --tunlb PATH --workdir DIR     (exit 77: no namespaces)
 """
-import argparse
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from tlbtest import Telemetry, check, signal_child, summary, wait_for
+from tlbtest import Telemetry, check, setup, signal_child, summary, wait_for
 
 VIP4 = "198.51.100.10"
 VIP4_DOWN = "198.51.100.11"
@@ -78,13 +77,7 @@ protocol static tunlb6 {{
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tunlb", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    shutil.rmtree(a.workdir, ignore_errors=True)
-    os.makedirs(a.workdir)
-    w = lambda f: os.path.join(a.workdir, f)
+    a, w = setup()
     bird = shutil.which("bird") or "/usr/sbin/bird"
     birdc = shutil.which("birdc") or "/usr/sbin/birdc"
     if not os.path.exists(bird):

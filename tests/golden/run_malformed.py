@@ -677,11 +677,13 @@ def main():
     rep.check(tx == len(enc) + len(rpl), "tx_packets == frames written to both pcaps (%d)" % (len(enc) + len(rpl)),
               "tx %s" % tx)
     try:
-        extra_tx = ev["outer_fragments"] - ev["outer_fragmented"]
+        extra_tx = ev["outer_fragments"] - ev["outer_fragmented"] + \
+            ev["tcp_segments"] - ev["tcp_segmented"]
         inv = rx == tx - extra_tx + sum(drops.values())
     except (KeyError, TypeError):
         extra_tx, inv = None, False
-    rep.check(inv, "README: rx_packets == tx_packets - (outer_fragments - outer_fragmented) + sum(drops)",
+    rep.check(inv, "README: rx_packets == tx_packets - (outer_fragments - outer_fragmented) - "
+              "(tcp_segments - tcp_segmented) + sum(drops)",
               "rx %s tx %s extra fragments %s drops %s" % (rx, tx, extra_tx, sum(drops.values())))
     mp = stats.get("mempool", {})
     rep.check(bool(mp) and all(isinstance(v, dict) and v.get("in_use_after_close") == 0 for v in mp.values()),

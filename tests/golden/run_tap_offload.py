@@ -14,16 +14,14 @@ same in both runs.
 
 Usage: run_tap_offload.py --tunlb PATH --workdir DIR     (exit 77: no namespaces)
 """
-import argparse
 import os
-import shutil
 import subprocess
 import sys
 import time
 
-from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, conf, sendp, wrpcap
+from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, conf, wrpcap
 
-from tlbtest import check, summary, wait_for
+from tlbtest import check, setup, summary, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECODER = os.path.join(HERE, "..", "tools", "tlbdecode.py")
@@ -71,13 +69,7 @@ def frames(mac):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--tunlb", required=True)
-    ap.add_argument("--workdir", required=True)
-    a = ap.parse_args()
-    shutil.rmtree(a.workdir, ignore_errors=True)
-    os.makedirs(a.workdir)
-    w = lambda f: os.path.join(a.workdir, f)
+    a, w = setup()
     ns = f"tlbtap{os.getpid()}"
     if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
         print("SKIP: cannot create a network namespace")

@@ -2,8 +2,10 @@
 """Helpers shared by the golden scripts that drive a running tunlb: checks that
 print one line each and are counted, polling, the DPDK telemetry socket, and
 signals past timeout(1)."""
+import argparse
 import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -12,10 +14,11 @@ results = []
 
 
 def check(name, cond, detail=""):
-    """Record one behaviour: 'ok   NAME' or 'FAIL NAME: DETAIL'."""
+    """Record one behaviour: 'ok   NAME' or 'FAIL NAME: DETAIL'. Returns whether it held."""
     results.append(bool(cond))
     print(("ok   " if cond else "FAIL ") + name + ("" if cond else f": {detail}"))
     sys.stdout.flush()
+    return bool(cond)
 
 
 def summary():
@@ -23,6 +26,18 @@ def summary():
     failed = results.count(False)
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def setup():
+    """The usual command line (--tunlb PATH --workdir DIR) and a fresh work directory.
+    Returns the arguments and w(NAME), the path of NAME in the work directory."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tunlb", required=True)
+    ap.add_argument("--workdir", required=True)
+    a = ap.parse_args()
+    shutil.rmtree(a.workdir, ignore_errors=True)
+    os.makedirs(a.workdir)
+    return a, lambda name: os.path.join(a.workdir, name)
 
 
 def wait_for(pred, timeout=10.0):

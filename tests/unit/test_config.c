@@ -104,6 +104,7 @@ check_defaults(const struct tlb_config *cfg)
 	assert_int_equal(s->proto, 6);
 	assert_int_equal(s->encap, TLB_ENCAP_GUE);
 	assert_int_equal(s->outer_udp_zero, 0);	/* outer_udp_checksum: full */
+	assert_int_equal(s->segmentation, 0);
 	assert_int_equal(s->gue_variant, 0);
 	assert_int_equal(s->dst_port, 6080);
 	assert_int_equal(s->hash, TLB_HASH_5TUPLE);
@@ -251,6 +252,13 @@ check_outer_udp(const struct tlb_config *cfg)
 {
 	assert_int_equal(cfg->services[0].outer_udp_zero, 1);
 	assert_int_equal(cfg->services[1].outer_udp_zero, 0);
+}
+
+static void
+check_segmentation(const struct tlb_config *cfg)
+{
+	assert_int_equal(cfg->services[0].segmentation, 1);
+	assert_int_equal(cfg->services[1].segmentation, 0);
 }
 
 static void
@@ -437,6 +445,11 @@ static const struct row rows[] = {
 	{ "outer_udp_checksum: zero and full", HEAD "    outer_udp_checksum: zero\n"
 	  "    backends: []\n  - {name: f, vip: 198.51.100.11, protocol: udp, encap: gue,\n"
 	  "     outer_udp_checksum: full, backends: []}\n", 0, { { 0 } }, check_outer_udp },
+	{ "segmentation: on, off, bad", HEAD "    segmentation: on\n    backends: []\n"
+	  "  - {name: f, vip: 198.51.100.11, protocol: tcp, encap: gue, segmentation: off,\n"
+	  "     backends: []}\n", 0, { { 0 } }, check_segmentation },
+	{ "segmentation: yes", HEAD "    segmentation: yes\n", -EINVAL,
+	  { { 10, 19, "segmentation: unknown value 'yes' (expected off | on)" } }, NULL },
 	{ "outer_udp_checksum: bad value", HEAD "    outer_udp_checksum: none\n", -EINVAL,
 	  { { 10, 25, "outer_udp_checksum: unknown value 'none' (expected full | zero)" } }, NULL },
 	{ "hex seed above 2^32-1", NODE "services: []\nmaglev_seed: 0x100000000\n", -EINVAL,
