@@ -29,166 +29,10 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "refnic.h"
 #include "refsum.h"
 #include "tlb_encap.h"
 #include "tlb_offload.h"
-
-/* ---------------------------------------------------------------- byte helpers */
-
-static uint16_t
-rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static void
-wr16(uint8_t *b, uint16_t v)
-{
-	b[0] = (uint8_t)(v >> 8);
-	b[1] = (uint8_t)v;
-}
-
-/* Pseudo-header sum of an outer IP header at ip (RFC 768 / RFC 8200 8.1) for UDP of ulen. */
-static uint32_t
-phdr(const uint8_t *ip, uint32_t ulen)
-{
-	if (ip[0] >> 4 == 4)
-		return sum16(ip + 12, 8, 17 + ulen);
-	return sum16(ip + 8, 32, 17 + ulen);
-}
-
-/* ---------------------------------------------------------------- the reference NIC */
-
-enum prefill { STRICT, SCRATCH };
-
-struct profile {
-	const char *name;
-	uint64_t capa;			/* dev_info.tx_offload_capa */
-	enum prefill prefill;
-};
-
-static const struct profile profiles[] = {
-	{ "none", 0, STRICT },
-	{ "tap-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO, STRICT },
-	{ "virtio-like", RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_TCP_TSO, STRICT },
-	{ "intel-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
-	  RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO | RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO, STRICT },
-	{ "mlx5-like", RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_TSO |
-	  RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM |
-	  RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO | RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO, SCRATCH },
-};
-
-/*
- * Apply m's TX requests to its bytes as a NIC configured with conf would.
- * Returns 0, or -1 with why filled for a request a NIC would mishandle.
- */
-static int
-refnic_tx(const struct profile *p, uint64_t conf, struct rte_mbuf *m, char *why, size_t wlen)
-{
-	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	uint64_t fl = m->ol_flags;
-	uint32_t len = m->data_len, l3 = 14, l3len, l4;
-	int v4;
-
-	why[0] = '\0';
-	if (m->nb_segs != 1) {
-		snprintf(why, wlen, "test frames are single-segment");
-		return -1;
-	}
-	if ((fl & RTE_MBUF_F_TX_IP_CKSUM) && !(conf & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM & p->capa)) {
-		snprintf(why, wlen, "IP_CKSUM requested, IPV4_CKSUM not configured");
-		return -1;
-	}
-	if ((fl & RTE_MBUF_F_TX_L4_MASK) && !(conf & RTE_ETH_TX_OFFLOAD_UDP_CKSUM & p->capa)) {
-		snprintf(why, wlen, "L4 checksum requested, UDP_CKSUM not configured");
-		return -1;
-	}
-	if (fl & (RTE_MBUF_F_TX_TUNNEL_MASK | RTE_MBUF_F_TX_OUTER_IP_CKSUM |
-		  RTE_MBUF_F_TX_OUTER_UDP_CKSUM | RTE_MBUF_F_TX_OUTER_IPV4 |
-		  RTE_MBUF_F_TX_OUTER_IPV6 | RTE_MBUF_F_TX_TCP_SEG)) {
-		snprintf(why, wlen, "tunnel, outer or TSO flags in a flat packet");
-		return -1;
-	}
-	if (!(fl & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK)))
-		return 0;				/* nothing asked of the NIC */
-	/* rte_validate_tx_offload() rules, then the lengths against our own parse. */
-	if (!(fl & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6)) ||
-	    ((fl & RTE_MBUF_F_TX_IP_CKSUM) && (fl & RTE_MBUF_F_TX_IPV6))) {
-		snprintf(why, wlen, "IPV4/IPV6 flag missing or IP_CKSUM with IPV6");
-		return -1;
-	}
-	v4 = rd16(f + 12) == 0x0800;
-	l3len = v4 ? (uint32_t)(f[l3] & 0xf) * 4 : 40;
-	if (m->l2_len != l3 || m->l3_len != l3len || (v4 != !!(fl & RTE_MBUF_F_TX_IPV4)) ||
-	    (v4 ? f[l3 + 9] : f[l3 + 6]) != 17) {
-		snprintf(why, wlen, "l2_len %u / l3_len %u / family flag do not match the frame "
-			 "(%u / %u)", m->l2_len, m->l3_len, l3, l3len);
-		return -1;
-	}
-	l4 = l3 + l3len;
-	if ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM && m->l4_len != 0 &&
-	    m->l4_len != 8) {
-		snprintf(why, wlen, "l4_len %u for UDP", m->l4_len);
-		return -1;
-	}
-	if (fl & RTE_MBUF_F_TX_IP_CKSUM) {
-		if (p->prefill == SCRATCH)
-			wr16(f + l3 + 10, 0);
-		wr16(f + l3 + 10, (uint16_t)~fold(sum16(f + l3, l3len, 0)));
-	}
-	if ((fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
-		uint32_t s;
-		uint16_t ck;
-
-		if (p->prefill == SCRATCH)	/* pseudo-header from the headers, field ignored */
-			s = phdr(f + l3, len - l4) + sum16(f + l4, 6, 0) + sum16(f + l4 + 8,
-										 len - l4 - 8, 0);
-		else				/* the field is summed as found: it holds the phdr */
-			s = sum16(f + l4, len - l4, 0);
-		ck = (uint16_t)~fold(s);
-		wr16(f + l4 + 6, ck ? ck : 0xffff);
-	} else if (fl & RTE_MBUF_F_TX_L4_MASK) {
-		snprintf(why, wlen, "an L4 checksum other than UDP requested");
-		return -1;
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------- the validator */
-
-/* Outer IPv4 header and outer UDP checksum valid (UDP 0 allowed over IPv4 when zero_ok). */
-static int
-valid(const uint8_t *f, uint32_t len, int zero_ok, char *why, size_t wlen)
-{
-	const uint8_t *ip = f + 14;
-	int v4 = rd16(f + 12) == 0x0800;
-	uint32_t l3len = v4 ? 20 : 40, ulen = len - 14 - l3len;
-	const uint8_t *u = ip + l3len;
-
-	if (v4 && fold(sum16(ip, 20, 0)) != 0xffff) {
-		snprintf(why, wlen, "outer IPv4 header checksum 0x%04x wrong", rd16(ip + 10));
-		return 0;
-	}
-	if (rd16(u + 4) != ulen) {
-		snprintf(why, wlen, "outer UDP length");
-		return 0;
-	}
-	if (rd16(u + 6) == 0) {
-		if (!v4 || !zero_ok)
-			snprintf(why, wlen, "outer UDP checksum 0%s", v4 ? " (policy full)" : " over IPv6");
-		return v4 && zero_ok;
-	}
-	if (fold(phdr(ip, ulen) + sum16(u, ulen, 0)) != 0xffff) {
-		snprintf(why, wlen, "outer UDP checksum 0x%04x wrong", rd16(u + 6));
-		return 0;
-	}
-	return 1;
-}
 
 /* ---------------------------------------------------------------- packets */
 
@@ -208,35 +52,35 @@ inner_packet(uint8_t *b, int v6, uint8_t proto, uint32_t n)
 		b[i] = (uint8_t)(i * 7 + proto);
 	if (!v6) {
 		b[0] = 0x45;
-		wr16(b + 2, (uint16_t)n);
+		refnic_wr16(b + 2, (uint16_t)n);
 		b[8] = 64;
 		b[9] = proto;
 		memcpy(b + 12, "\xcb\x00\x71\x05\xc6\x33\x64\x0a", 8);
-		wr16(b + 10, (uint16_t)~fold(sum16(b, 20, 0)));
+		refnic_wr16(b + 10, (uint16_t)~fold(sum16(b, 20, 0)));
 	} else {
 		b[0] = 0x60;
-		wr16(b + 4, (uint16_t)(n - 40));
+		refnic_wr16(b + 4, (uint16_t)(n - 40));
 		b[6] = proto;
 		b[7] = 64;
 		memcpy(b + 8, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x05", 16);
 		memcpy(b + 24, "\x20\x01\x0d\xb8\x01\0\0\0\0\0\0\0\0\0\0\x10", 16);
 	}
 	if (proto == 17) {
-		wr16(b + hl + 4, (uint16_t)(n - hl));
-		wr16(b + hl + 6, 0);
+		refnic_wr16(b + hl + 4, (uint16_t)(n - hl));
+		refnic_wr16(b + hl + 6, 0);
 	} else if (proto == 6) {
 		b[hl + 12] = 0x50;
-		wr16(b + hl + 16, 0);
+		refnic_wr16(b + hl + 16, 0);
 	} else {
-		wr16(b + hl + 2, 0);
+		refnic_wr16(b + hl + 2, 0);
 	}
 	if (proto != 1) {
 		uint32_t ps = v6 ? sum16(b + 8, 32, proto + (n - hl)) : sum16(b + 12, 8, proto + (n - hl));
 		uint16_t ck = (uint16_t)~fold(ps + sum16(b + hl, n - hl, 0));
 
-		wr16(b + hl + (proto == 17 ? 6 : 16), ck ? ck : 0xffff);
+		refnic_wr16(b + hl + (proto == 17 ? 6 : 16), ck ? ck : 0xffff);
 	} else {
-		wr16(b + hl + 2, (uint16_t)~fold(sum16(b + hl, n - hl, 0)));
+		refnic_wr16(b + hl + 2, (uint16_t)~fold(sum16(b + hl, n - hl, 0)));
 	}
 	return n;
 }
@@ -369,7 +213,7 @@ test_matrix(void **state)
 	unsigned int pi, mode, e, o6, i6, pr, sz, zero, rows = 0, hw_ip_rows = 0, hw_udp_rows = 0;
 
 	(void)state;
-	for (pi = 0; pi < sizeof(profiles) / sizeof(profiles[0]); pi++)
+	for (pi = 0; pi < REFNIC_N_PROFILES; pi++)
 	for (mode = 0; mode < 2; mode++)
 	for (e = 0; e < 3; e++)
 	for (o6 = 0; o6 < 2; o6++)
@@ -377,7 +221,7 @@ test_matrix(void **state)
 	for (pr = 0; pr < 3; pr++)
 	for (sz = 0; sz < 2; sz++)
 	for (zero = 0; zero < 2; zero++) {
-		const struct profile *p = &profiles[pi];
+		const struct refnic_profile *p = &refnic_profiles[pi];
 		struct tlb_offload_caps sw, hw;
 		struct tlb_encap_tmpl t;
 		uint32_t n = inner_packet(inner, (int)i6, i6 && protos[pr] == 1 ? 58 : protos[pr],
@@ -415,12 +259,12 @@ test_matrix(void **state)
 			fail_msg("%s %s %s outer %s inner %s proto %u %u B: bytes differ from software",
 				 p->name, mode ? "software" : "auto", encs[e].n, o6 ? "v6" : "v4",
 				 i6 ? "v6" : "v4", protos[pr], n);
-		if (!valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, (int)zero, why,
+		if (!refnic_valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, (int)zero, why,
 			   sizeof(why)))
 			fail_msg("%s %s %s outer %s: %s", p->name, mode ? "software" : "auto",
 				 encs[e].n, o6 ? "v6" : "v4", why);
 		/* the policy: zero over IPv4 only */
-		assert_int_equal(rd16(rte_pktmbuf_mtod(&got.m, uint8_t *) + 14 + (o6 ? 40 : 20) + 6) == 0,
+		assert_int_equal(refnic_rd16(rte_pktmbuf_mtod(&got.m, uint8_t *) + 14 + (o6 ? 40 : 20) + 6) == 0,
 				 zero && !o6);
 		rows++;
 	}
@@ -440,11 +284,11 @@ test_fragment_software(void **state)
 	char why[160];
 
 	(void)state;
-	tlb_offload_caps_init(&hw, profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
+	tlb_offload_caps_init(&hw, refnic_profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
 	tmpl(&t, TLB_ENCAP_GUE, 0, 0, 0, 0);
 	encap(&got, &t, inner, inner_packet(inner, 0, 6, 1400), &hw, 1);
 	assert_int_equal(got.m.ol_flags & (RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_L4_MASK), 0);
-	assert_true(valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, 0, why, sizeof(why)));
+	assert_true(refnic_valid(rte_pktmbuf_mtod(&got.m, uint8_t *), got.m.data_len, 0, why, sizeof(why)));
 }
 
 /* The proof can fail: a wrong pre-fill, a wrong l2_len, an unconfigured request. */
@@ -460,46 +304,46 @@ test_reference_nic_catches(void **state)
 	uint64_t conf;
 
 	(void)state;
-	conf = tlb_offload_caps_init(&hw, profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
+	conf = tlb_offload_caps_init(&hw, refnic_profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
 	tmpl(&t, TLB_ENCAP_VXLAN, 0, 0, 0, 0);
 
 	print_message("IPv4 header checksum not zeroed before IP_CKSUM: strict NIC writes garbage\n");
 	encap(&got, &t, inner, n, &hw, 0);
 	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
-	wr16(f + 14 + 10, 0x1234);
-	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), 0);
-	assert_false(valid(f, got.m.data_len, 0, why, sizeof(why)));
+	refnic_wr16(f + 14 + 10, 0x1234);
+	assert_int_equal(refnic_tx(&refnic_profiles[3], conf, &got.m, why, sizeof(why)), 0);
+	assert_false(refnic_valid(f, got.m.data_len, 0, why, sizeof(why)));
 	assert_non_null(strstr(why, "IPv4 header checksum"));
 
 	print_message("UDP checksum not pre-filled with the pseudo-header: strict NIC is wrong, "
 		      "mlx5-like is not (why both profiles run)\n");
 	encap(&got, &t, inner, n, &hw, 0);
 	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
-	wr16(f + 14 + 20 + 6, 0);
-	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), 0);
-	assert_false(valid(f, got.m.data_len, 0, why, sizeof(why)));
+	refnic_wr16(f + 14 + 20 + 6, 0);
+	assert_int_equal(refnic_tx(&refnic_profiles[3], conf, &got.m, why, sizeof(why)), 0);
+	assert_false(refnic_valid(f, got.m.data_len, 0, why, sizeof(why)));
 	assert_non_null(strstr(why, "outer UDP checksum"));
 	encap(&got, &t, inner, n, &hw, 0);
 	f = rte_pktmbuf_mtod(&got.m, uint8_t *);
-	wr16(f + 14 + 20 + 6, 0);
-	assert_int_equal(refnic_tx(&profiles[4], conf, &got.m, why, sizeof(why)), 0);
-	assert_true(valid(f, got.m.data_len, 0, why, sizeof(why)));
+	refnic_wr16(f + 14 + 20 + 6, 0);
+	assert_int_equal(refnic_tx(&refnic_profiles[4], conf, &got.m, why, sizeof(why)), 0);
+	assert_true(refnic_valid(f, got.m.data_len, 0, why, sizeof(why)));
 
 	print_message("l2_len 18 (as with a VLAN tag that is not there): refused\n");
 	encap(&got, &t, inner, n, &hw, 0);
 	got.m.l2_len = 18;
-	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), -1);
+	assert_int_equal(refnic_tx(&refnic_profiles[3], conf, &got.m, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "l2_len 18"));
 
 	print_message("a request the port did not configure: refused\n");
 	encap(&got, &t, inner, n, &hw, 0);
-	assert_int_equal(refnic_tx(&profiles[3], 0, &got.m, why, sizeof(why)), -1);
+	assert_int_equal(refnic_tx(&refnic_profiles[3], 0, &got.m, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "not configured"));
 
 	print_message("tunnel flags in a flat packet: refused\n");
 	encap(&got, &t, inner, n, &hw, 0);
 	got.m.ol_flags |= RTE_MBUF_F_TX_TUNNEL_VXLAN | RTE_MBUF_F_TX_OUTER_IPV4;
-	assert_int_equal(refnic_tx(&profiles[3], conf, &got.m, why, sizeof(why)), -1);
+	assert_int_equal(refnic_tx(&refnic_profiles[3], conf, &got.m, why, sizeof(why)), -1);
 }
 
 /* LCO equals the whole-packet sum where it may be used, and why it needs the RX verdict. */
@@ -525,9 +369,9 @@ test_lco(void **state)
 		      "wrong, so LCO is used only on the NIC's verdict\n");
 	inner[20 + 16] ^= 0x55;
 	encap_lco(&lco, &t, inner, n, &sw, 0, 1);
-	assert_false(valid(rte_pktmbuf_mtod(&lco.m, uint8_t *), lco.m.data_len, 0, why, sizeof(why)));
+	assert_false(refnic_valid(rte_pktmbuf_mtod(&lco.m, uint8_t *), lco.m.data_len, 0, why, sizeof(why)));
 	encap_lco(&full, &t, inner, n, &sw, 0, 0);
-	assert_true(valid(rte_pktmbuf_mtod(&full.m, uint8_t *), full.m.data_len, 0, why, sizeof(why)));
+	assert_true(refnic_valid(rte_pktmbuf_mtod(&full.m, uint8_t *), full.m.data_len, 0, why, sizeof(why)));
 }
 
 /* When the worker may use LCO (tlb_offload_lco_l4) on a parsed client frame. */
@@ -566,18 +410,18 @@ test_lco_eligible(void **state)
 
 		print_message("%s\n", rows[i].name);
 		memset(b, 0, 12);
-		wr16(b + 12, rows[i].v6 ? 0x86dd : 0x0800);
+		refnic_wr16(b + 12, rows[i].v6 ? 0x86dd : 0x0800);
 		if (rows[i].mod == 1)
-			wr16(ip + hl + 6, 0);
+			refnic_wr16(ip + hl + 6, 0);
 		if (rows[i].mod == 2) {		/* NOP options: IHL 6 */
 			memmove(ip + 24, ip + 20, n - 20);
 			memset(ip + 20, 1, 4);
 			ip[0] = 0x46;
 			n += 4;
-			wr16(ip + 2, (uint16_t)n);
+			refnic_wr16(ip + 2, (uint16_t)n);
 		}
 		if (rows[i].mod == 3)
-			wr16(ip + 6, 0x2000);	/* MF */
+			refnic_wr16(ip + 6, 0x2000);	/* MF */
 		if (rows[i].mod == 4) {		/* hop-by-hop, 8 bytes: next header, 0, PadN */
 			memmove(ip + 48, ip + 40, n - 40);
 			memset(ip + 40, 0, 8);
@@ -586,7 +430,7 @@ test_lco_eligible(void **state)
 			ip[43] = 4;
 			ip[6] = 0;
 			n += 8;
-			wr16(ip + 4, (uint16_t)(n - 40));
+			refnic_wr16(ip + 4, (uint16_t)(n - 40));
 		}
 		memset(&f.m, 0, sizeof(f.m));
 		f.m.buf_addr = f.buf;
