@@ -240,6 +240,8 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, ui
 	}
 	memcpy(rt->mac, mac.addr_bytes, sizeof(rt->mac));
 	rt->mtu = mtu;
+	rt->max_frame = (uint16_t)(mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN);
+	rt->max_segs = info.tx_desc_lim.nb_seg_max != 0 ? info.tx_desc_lim.nb_seg_max : UINT16_MAX;
 	TLB_LOG(INFO, port, "%s (port %u, %s, socket %d): " RTE_ETHER_ADDR_PRT_FMT
 		", mtu %u, %u rxq, %u txq, %s", rt->name, port, info.driver_name, socket,
 		RTE_ETHER_ADDR_BYTES(&mac), mtu, rt->n_rxq, rt->n_txq,

@@ -33,7 +33,9 @@
 	X(FRAG_HOLD_FULL, fragment_hold_full)	/* no room to hold an early fragment */ \
 	X(NO_MBUF, no_mbuf)		/* mbuf pool empty (outer fragmentation) */ \
 	X(TX_PREPARE, tx_prepare)	/* rte_eth_tx_prepare() refused the packet */ \
-	X(TX_FULL, tx_full)		/* TX queue full: rte_eth_tx_burst() left it */
+	X(TX_FULL, tx_full)		/* TX queue full: rte_eth_tx_burst() left it */ \
+	X(TX_TOO_BIG, tx_too_big)	/* frame above the port's MTU at TX (some PMDs stop the burst) */ \
+	X(TX_SEGMENTS, tx_segments)	/* more mbuf segments than the port's TX descriptors take */
 
 enum tlb_verdict {
 	TLB_V_OK = 0,

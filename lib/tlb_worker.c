@@ -140,7 +140,18 @@ tlb_worker_flush(struct tlb_worker *w)
 static inline void
 enqueue(struct tlb_worker *w, uint16_t port, struct rte_mbuf *m)
 {
+	const struct tlb_port_rt *rt = &w->dp->port[port];
 	struct tlb_txbuf *b = &w->tx[port];
+
+	/*
+	 * Last checks outside ethdev (research/dpdk-offloads.md 2.1): a frame
+	 * above the MTU (net_tap stops the whole rest of the burst at one) or
+	 * with more segments than a packet's descriptors take is dropped here.
+	 */
+	if (TLB_UNLIKELY(m->pkt_len > rt->max_frame || m->nb_segs > rt->max_segs)) {
+		drop(w, m, m->pkt_len > rt->max_frame ? TLB_V_TX_TOO_BIG : TLB_V_TX_SEGMENTS);
+		return;
+	}
 
 	b->pkts[b->n++] = m;
 	if (b->n == TLB_BURST)

@@ -31,6 +31,8 @@ struct tlb_port_rt {
 	uint8_t mac[RTE_ETHER_ADDR_LEN];
 	uint16_t tx_port;		/* where encapsulated packets received here leave */
 	uint16_t mtu;			/* egress MTU: limit for outer IP packets */
+	uint16_t max_frame;		/* TX frame limit: mtu + Ethernet + two VLAN tags */
+	uint16_t max_segs;		/* TX mbuf segments per packet (tx_desc_lim.nb_seg_max) */
 	uint16_t n_rxq;			/* RX queues: workers 0..n_rxq-1 poll this port */
 	uint16_t n_txq;			/* TX queues: one per worker */
 	struct tlb_offload_caps caps;

@@ -230,6 +230,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		rt->mac[5] = (uint8_t)i;
 		rt->tx_port = port_tx[i];
 		rt->mtu = port_mtu[i];
+		rt->max_frame = (uint16_t)(port_mtu[i] + 14 + 8);
+		rt->max_segs = UINT16_MAX;
 		rt->n_rxq = 1;
 		rt->n_txq = 1;
 		rt->pool = frag_pool;

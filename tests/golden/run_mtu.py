@@ -388,6 +388,23 @@ def mss_cases(a):
     check("MSS: tshark finds only the deliberately wrong checksum", len(badsum) == 1, badsum)
 
 
+def tx_limit_cases(a):
+    """The last check before TX: a frame above the egress port's MTU is dropped and counted
+    (some PMDs, net_tap among them, stop the whole rest of a burst at such a frame). An IPv6
+    too-big answer is 1280 bytes (RFC 4443 2.4(c)); on a port of MTU 576 it cannot leave."""
+    big6 = eth() / IPv6(src="2001:db8:c::1", dst="2001:db8:100::40") / \
+        TCP(sport=40001, dport=443, flags="PA") / Raw(b"Q" * (1500 - 60))
+    small = eth() / IP(src="198.19.1.1", dst="198.51.100.40", flags="DF") / \
+        TCP(sport=40002, dport=80, flags="PA") / Raw(b"s" * 100)
+    cfg = config().replace("    mtu: 1500\n", "    mtu: 576\n", 1)
+    out, st, bad = run(a.tunlb, a.workdir, "txlimit", cfg, [big6, small], tcp=False)
+    check("MTU 576: the 1280-byte ICMPv6 too-big answer is dropped before TX (tx_too_big 1), "
+          "the small packet still leaves",
+          st["drops"]["tx_too_big"] == 1 and st["replies"]["ptb"] == 1 and len(out) == 1 and
+          st["tx_packets"] == 1 and all(len(f) <= 576 + 14 for f in out),
+          (st["drops"].get("tx_too_big"), st["replies"], len(out)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tunlb", required=True)
@@ -398,6 +415,7 @@ def main():
     steering_cases(a)
     fragment_cases(a)
     mss_cases(a)
+    tx_limit_cases(a)
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0

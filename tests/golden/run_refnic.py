@@ -143,6 +143,25 @@ def main():
         diff = [i for i, (x, y) in enumerate(zip(frames, ref)) if mask_id(x) != mask_id(y)]
         check(f"{tag}: byte for byte the no-offload output (but the outer IPv4 id)",
               len(frames) == len(ref) and not diff, (len(frames), len(ref), diff[:5]))
+    # A NIC taking one segment per packet: a chained jumbo packet is dropped and counted.
+    with open(w("jumbo.yaml"), "w") as f:
+        f.write(config("auto").replace(f"mtu: {MTU}", "mtu: 9000"))
+    jumbo = Ether(dst="02:00:00:00:00:01") / IP(src="198.18.0.1", dst=vip(0, 0)) / \
+        UDP(sport=41000, dport=53) / Raw(b"j" * 3000)
+    small = Ether(dst="02:00:00:00:00:01") / IP(src="198.18.0.1", dst=vip(0, 0)) / \
+        UDP(sport=41001, dport=53) / Raw(b"s" * 100)
+    wrpcap(w("jumbo.pcap"), [jumbo, small])
+    for segs, want_out, want_drop in ((0, 2, 0), (1, 1, 1)):
+        r = subprocess.run(["timeout", "60", a.refnic, "--no-huge", "-m", "512", "--no-pci", "-l", "0",
+                            f"--file-prefix=tlbrn{os.getpid()}", "--log-level=lib.eal:error", "--",
+                            "--profile", "intel-like", "--config", w("jumbo.yaml"), "--in",
+                            w("jumbo.pcap"), "--out", w("jumbo-out.pcap")] +
+                           (["--max-segs", str(segs)] if segs else []), capture_output=True, text=True)
+        c = next((json.loads(ln) for ln in r.stdout.splitlines() if ln.startswith("{")), {})
+        check(f"max segments {segs or 'unlimited'}: a 3 KB packet in a 2-segment chain "
+              f"{'is dropped before TX (tx_segments)' if segs else 'leaves'}",
+              r.returncode == 0 and c.get("frames_out") == want_out and
+              c.get("tx_segments_drops") == want_drop, (r.returncode, c, r.stderr[-300:]))
     t = subprocess.run(["tshark", "-r", w("intel-like-auto.pcap"), "-o", "ip.check_checksum:TRUE",
                         "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
                         "-d", "udp.port==6080,ip", "-T", "fields", "-e", "ip.checksum.status",

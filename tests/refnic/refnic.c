@@ -36,19 +36,15 @@ const struct refnic_profile refnic_profiles[] = {
  * Apply m's TX requests to its bytes as a NIC configured with conf would.
  * Returns 0, or -1 with why filled for a request a NIC would mishandle.
  */
-int
-refnic_tx(const struct refnic_profile *p, uint64_t conf, struct rte_mbuf *m, char *why, size_t wlen)
+static int
+apply_linear(const struct refnic_profile *p, uint64_t conf, const struct rte_mbuf *m, uint8_t *f,
+	     uint32_t len, char *why, size_t wlen)
 {
-	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint64_t fl = m->ol_flags;
-	uint32_t len = m->data_len, l3 = 14, l3len, l4;
+	uint32_t l3 = 14, l3len, l4;
 	int v4;
 
 	why[0] = '\0';
-	if (m->nb_segs != 1) {
-		snprintf(why, wlen, "test frames are single-segment");
-		return -1;
-	}
 	if ((fl & RTE_MBUF_F_TX_IP_CKSUM) && !(conf & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM & p->capa)) {
 		snprintf(why, wlen, "IP_CKSUM requested, IPV4_CKSUM not configured");
 		return -1;
@@ -106,6 +102,29 @@ refnic_tx(const struct refnic_profile *p, uint64_t conf, struct rte_mbuf *m, cha
 		return -1;
 	}
 	return 0;
+}
+
+int
+refnic_tx(const struct refnic_profile *p, uint64_t conf, struct rte_mbuf *m, char *why, size_t wlen)
+{
+	static uint8_t lin[65536];
+	struct rte_mbuf *sg;
+	uint32_t off = 0;
+	int rc;
+
+	if (m->nb_segs == 1)
+		return apply_linear(p, conf, m, rte_pktmbuf_mtod(m, uint8_t *), m->data_len, why, wlen);
+	/* A chain: the NIC gathers it; work on a linear copy, scatter the result back. */
+	if (m->pkt_len > sizeof(lin) || rte_pktmbuf_read(m, 0, m->pkt_len, lin) == NULL) {
+		snprintf(why, wlen, "chain of %u bytes unreadable", m->pkt_len);
+		return -1;
+	}
+	rc = apply_linear(p, conf, m, lin, m->pkt_len, why, wlen);
+	for (sg = m; sg != NULL && rc == 0; sg = sg->next) {
+		memcpy(rte_pktmbuf_mtod(sg, uint8_t *), lin + off, sg->data_len);
+		off += sg->data_len;
+	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the validator */

@@ -51,8 +51,8 @@ refnic_wr16(uint8_t *b, uint16_t v)
 }
 
 /*
- * Apply the single-segment m's TX requests to its bytes as a NIC of profile
- * p configured with conf would. Returns 0, or -1 with why filled for a
+ * Apply m's TX requests to its bytes (all segments) as a NIC of profile p
+ * configured with conf would. Returns 0, or -1 with why filled for a
  * request a NIC would mishandle.
  */
 int refnic_tx(const struct refnic_profile *p, uint64_t conf, struct rte_mbuf *m, char *why,

@@ -10,6 +10,7 @@
  * RX verdicts, every input frame carries a truthful RX L4 checksum verdict.
  *
  *   refnic_run [EAL options] -- --profile NAME --config FILE --in IN.pcap --out OUT.pcap
+ *              [--max-segs N]     (a NIC taking at most N mbuf segments per packet)
  *
  * The config names the port "net_ring_refnic0". Prints one JSON line of counts.
  * Exit 0, or 1 when the model refused a packet (its reason printed).
@@ -39,6 +40,7 @@
 #include "tlb_worker.h"
 
 #define RING_SIZE 4096
+#define RX_SEG 2048
 
 static struct tlb_dp dp;
 
@@ -63,7 +65,7 @@ rx_verdict(const uint8_t *f, uint32_t len)
 	       RTE_MBUF_F_RX_L4_CKSUM_BAD;
 }
 
-/* The frame as an mbuf chain from mp (segments of the pool's data room). */
+/* The frame as an mbuf chain from mp, RX_SEG bytes a segment at most. */
 static struct rte_mbuf *
 to_mbuf(struct rte_mempool *mp, const uint8_t *f, uint32_t len)
 {
@@ -79,6 +81,8 @@ to_mbuf(struct rte_mempool *mp, const uint8_t *f, uint32_t len)
 			return NULL;
 		}
 		n = rte_pktmbuf_tailroom(m) < len - off ? rte_pktmbuf_tailroom(m) : len - off;
+		if (n > RX_SEG)
+			n = RX_SEG;		/* like a NIC scattering into 2 KB RX buffers */
 		memcpy(rte_pktmbuf_append(m, (uint16_t)n), f + off, n);
 		off += n;
 		if (head == NULL) {
@@ -99,9 +103,11 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "profile", required_argument, NULL, 'p' }, { "config", required_argument, NULL, 'c' },
 		{ "in", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
+		{ "max-segs", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = NULL, *config = NULL, *in = NULL, *out = NULL;
+	long max_segs = 0;
 	unsigned long long frames = 0, out_frames = 0, hw_ip = 0, hw_udp = 0, multi = 0;
 	struct tlb_config_errors errs;
 	const struct refnic_profile *prof;
@@ -132,6 +138,8 @@ main(int argc, char **argv)
 			in = optarg;
 		else if (c == 'o')
 			out = optarg;
+		else if (c == 's')
+			max_segs = strtol(optarg, NULL, 10);
 		else
 			rte_exit(2, "usage: refnic_run [EAL] -- --profile P --config F --in I --out O\n");
 	}
@@ -159,6 +167,8 @@ main(int argc, char **argv)
 	pid = (uint16_t)port;
 	/* The injected capabilities: what this profile's NIC offers, as tunlb would configure it. */
 	tlb_offload_caps_init(&dp.port[pid].caps, prof->capa, cfg->ports[0].tx_offloads);
+	if (max_segs > 0)
+		dp.port[pid].max_segs = (uint16_t)max_segs;
 	ids = calloc(1, sizeof(*ids));
 	snap = ids != NULL ? tlb_snapshot_build(cfg, 1, (int)rte_socket_id(), ids) : NULL;
 	if (snap == NULL)
@@ -208,9 +218,11 @@ main(int argc, char **argv)
 	pcap_close(pi);
 	printf("{\"profile\": \"%s\", \"frames_in\": %llu, \"frames_out\": %llu, \"hw_ip_cksum\": %llu, "
 	       "\"hw_udp_cksum\": %llu, \"multi_segment\": %llu, \"forwarded\": %llu, "
-	       "\"tcp_segments\": %llu}\n", prof->name, frames, out_frames, hw_ip, hw_udp, multi,
+	       "\"tcp_segments\": %llu, \"tx_segments_drops\": %llu}\n", prof->name, frames,
+	       out_frames, hw_ip, hw_udp, multi,
 	       (unsigned long long)tlb_stats_read(&w->stats.forwarded),
-	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_TCP_SEGMENTS]));
+	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_TCP_SEGMENTS]),
+	       (unsigned long long)tlb_stats_read(&w->stats.drops[TLB_V_TX_SEGMENTS]));
 	tlb_port_close_all(&dp);
 	tlb_snapshot_free(snap);
 	tlb_worker_free(w);
