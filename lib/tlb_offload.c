@@ -17,6 +17,22 @@ tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa, enum tlb_tx_
 	c->tx_conf = tx_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	c->hw_ip4 = !!(c->tx_conf & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
 	c->hw_udp = !!(c->tx_conf & RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	/*
+	 * Tunnel TSO (research 1.3c) when a tunnel TSO bit comes with TCP_TSO; then
+	 * the outer checksum bits it needs, which the tunnel layout alone uses.
+	 */
+	if ((tx_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) &&
+	    (tx_capa & (RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO | RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO))) {
+		c->tx_conf |= tx_capa & (RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO |
+					 RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO |
+					 RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM |
+					 RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM |
+					 RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+		c->tso_vxlan = !!(tx_capa & RTE_ETH_TX_OFFLOAD_VXLAN_TNL_TSO);
+		c->tso_udp = !!(tx_capa & RTE_ETH_TX_OFFLOAD_UDP_TNL_TSO);
+		c->hw_outer_ip4 = !!(tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM);
+		c->hw_outer_udp = !!(tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_UDP_CKSUM);
+	}
 	/* Keep the fast-free optimisation off: mbufs come from several pools. */
 	return c->tx_conf;
 }
@@ -30,12 +46,13 @@ tlb_offload_rx_conf(uint64_t rx_capa)
 const char *
 tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s%s (port offers "
+	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s%s%s (port offers "
 		 "ipv4_cksum=%d udp_cksum=%d outer_ipv4=%d outer_udp=%d vxlan_tso=%d udp_tnl_tso=%d)",
 		 c->hw_ip4 ? "hardware" : "software", c->hw_udp ? "hardware" : "software",
 		 c->software ? " (tx_offloads: software)" : "",
 		 c->rx_conf ? ", RX TCP/UDP checksum verdicts on (LCO for a software outer UDP "
 		 "checksum)" : "",
+		 c->tso_vxlan || c->tso_udp ? ", tunnel TSO" : "",
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM),

@@ -46,6 +46,10 @@ struct tlb_offload_caps {
 	uint8_t hw_ip4;		/* IPV4_CKSUM configured: outer IPv4 header checksum by the NIC */
 	uint8_t hw_udp;		/* UDP_CKSUM configured: outer UDP checksum by the NIC */
 	uint64_t rx_conf;	/* RX offloads configured (TCP/UDP checksum verdicts) */
+	uint8_t tso_vxlan;	/* tunnel TSO for VXLAN: VXLAN_TNL_TSO + TCP_TSO configured */
+	uint8_t tso_udp;	/* ... for GUE (TUNNEL_UDP): UDP_TNL_TSO + TCP_TSO */
+	uint8_t hw_outer_ip4;	/* OUTER_IPV4_CKSUM configured */
+	uint8_t hw_outer_udp;	/* OUTER_UDP_CKSUM configured */
 };
 
 /*
@@ -336,6 +340,76 @@ tlb_offload_lco_l4(const struct rte_mbuf *m, const struct tlb_pkt *p,
 	    (p->proto == IPPROTO_UDP && l4[6] == 0 && l4[7] == 0))	/* RFC 768: no checksum */
 		return 0;
 	return (uint32_t)t->len + p->l4_off - p->l3_off;
+}
+
+/*
+ * Can the NIC segment a TCP packet of t's encapsulation (inner IPv4 when
+ * inner4) with tunnel TSO? Only with every companion capability
+ * (research/dpdk-offloads.md 1.3c): the tunnel's TSO bit and TCP_TSO, the
+ * outer IPv4 checksum for an outer IPv4 header (its length changes per
+ * segment), the outer UDP checksum unless it is sent as 0, the inner IPv4
+ * header checksum for inner IPv4. Pure.
+ */
+static inline int
+tlb_offload_tso_ok(const struct tlb_offload_caps *c, const struct tlb_encap_tmpl *t, int inner4)
+{
+	return (t->inner_eth_off != 0 ? c->tso_vxlan : c->tso_udp) &&
+	       (t->outer_family != TLB_AF_INET || c->hw_outer_ip4) &&
+	       (t->udp_zero || c->hw_outer_udp) && (!inner4 || c->hw_ip4);
+}
+
+/*
+ * Request tunnel TSO for the encapsulated TCP packet m (t->len header bytes
+ * written by tlb_encap_write(), then the inner IP header of inner_l3_len
+ * bytes and a TCP header of l4_len bytes): tunnel layout (outer_l2_len 14,
+ * outer_l3_len 20/40, l2_len from the outer UDP header to the inner IP
+ * header, TUNNEL_VXLAN or TUNNEL_UDP), segments of mss payload bytes, with
+ * the pre-fill of research 1.3c: IPv4 header checksums 0, the inner TCP and
+ * the outer UDP checksum the pseudo-header sums without length (the outer
+ * UDP one 0 when the template says so). Only after tlb_offload_tso_ok().
+ * Worker lcore that owns m.
+ */
+static inline void
+tlb_offload_finish_tso(struct rte_mbuf *m, const struct tlb_encap_tmpl *t, uint16_t inner_l3_len,
+		       uint16_t l4_len, uint16_t mss)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(l3 + t->l3_len);
+	uint8_t *il3 = rte_pktmbuf_mtod_offset(m, uint8_t *, t->len);
+	struct rte_tcp_hdr *tcp = (struct rte_tcp_hdr *)(void *)(il3 + inner_l3_len);
+	uint64_t fl = RTE_MBUF_F_TX_TCP_SEG;
+	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;
+
+	fl |= t->inner_eth_off != 0 ? RTE_MBUF_F_TX_TUNNEL_VXLAN : RTE_MBUF_F_TX_TUNNEL_UDP;
+	if (t->outer_family == TLB_AF_INET) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
+
+		fl |= RTE_MBUF_F_TX_OUTER_IPV4 | RTE_MBUF_F_TX_OUTER_IP_CKSUM;
+		ip->hdr_checksum = 0;
+	} else {
+		fl |= RTE_MBUF_F_TX_OUTER_IPV6;
+	}
+	if ((il3[0] >> 4) == 4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)il3;
+
+		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		ip->hdr_checksum = 0;
+		tcp->cksum = rte_ipv4_phdr_cksum(ip, fl);	/* TCP_SEG: without the length */
+	} else {
+		fl |= RTE_MBUF_F_TX_IPV6;
+		tcp->cksum = rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)(void *)il3, fl);
+	}
+	if (t->udp_zero) {
+		udp->dgram_cksum = 0;
+	} else {
+		fl |= RTE_MBUF_F_TX_OUTER_UDP_CKSUM;
+		udp->dgram_cksum = t->outer_family == TLB_AF_INET ?
+			rte_ipv4_phdr_cksum((struct rte_ipv4_hdr *)(void *)l3, fl) :
+			rte_ipv6_phdr_cksum((struct rte_ipv6_hdr *)(void *)l3, fl);
+	}
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_TX_OFFLOAD_MASK) | fl;
+	m->tx_offload = rte_mbuf_tx_offload(tun, inner_l3_len, l4_len, mss, t->l3_len,
+					    RTE_ETHER_HDR_LEN, 0);
 }
 
 /*

@@ -148,7 +148,8 @@ enqueue(struct tlb_worker *w, uint16_t port, struct rte_mbuf *m)
 	 * above the MTU (net_tap stops the whole rest of the burst at one) or
 	 * with more segments than a packet's descriptors take is dropped here.
 	 */
-	if (TLB_UNLIKELY(m->pkt_len > rt->max_frame || m->nb_segs > rt->max_segs)) {
+	if (TLB_UNLIKELY((m->pkt_len > rt->max_frame && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) ||
+			 m->nb_segs > rt->max_segs)) {
 		drop(w, m, m->pkt_len > rt->max_frame ? TLB_V_TX_TOO_BIG : TLB_V_TX_SEGMENTS);
 		return;
 	}
@@ -298,6 +299,30 @@ send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
 }
 
 /*
+ * The MSS for tunnel TSO of the too-big TCP packet p on out, or 0 when the
+ * port cannot do it for this encapsulation (then tlb_tso segments it): the
+ * largest that fits the MTU, bounded by the receiving NIC's LRO segment size.
+ */
+static inline uint16_t
+hw_tso_mss(const struct tlb_port_rt *out, const struct rte_mbuf *m, const struct tlb_pkt *p,
+	   const struct tlb_encap_tmpl *t)
+{
+	uint32_t hdrs, mss;
+
+	if (!tlb_offload_tso_ok(&out->caps, t, p->kind == TLB_PKT_IPV4) ||
+	    p->l4_off + 13u > m->data_len)
+		return 0;
+	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off +
+	       (uint32_t)(rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4;
+	if (out->mtu <= hdrs)
+		return 0;
+	mss = out->mtu - hdrs;
+	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
+		mss = m->tso_segsz;
+	return (uint16_t)mss;
+}
+
+/*
  * Wrap the client's IP packet for backend be of svc and queue it on the
  * egress port. Too big for the egress MTU: per the service's policy, drop it,
  * answer "too big", or (IPv4 without DF) send it as outer fragments.
@@ -313,6 +338,7 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	struct tlb_encap_pkt pk;
 	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len;
 	uint32_t lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
+	uint16_t tso_mss = 0, tso_l4_len = 0;
 	int fragment = 0;
 	uint8_t *hdr;
 
@@ -321,17 +347,24 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 		/* A TSO request: the service segments, or the NIC coalesced (LRO). */
 		if (p->proto == IPPROTO_TCP && (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
 		    (p->flags & TLB_PKT_F_L4) && !(p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS))) {
-			enum tlb_verdict v = send_segments(w, in->tx_port, m, p, t, hash);
+			enum tlb_verdict v;
 
-			if (v != TLB_V_OK)
-				return v;
-			goto count;
-		}
-		if (svc->too_big == TLB_TOO_BIG_DROP)
+			tso_mss = hw_tso_mss(out, m, p, t);
+			if (tso_mss == 0) {		/* no tunnel TSO here: our own segmenter */
+				v = send_segments(w, in->tx_port, m, p, t, hash);
+				if (v != TLB_V_OK)
+					return v;
+				goto count;
+			}
+			tso_l4_len = (uint16_t)((rte_pktmbuf_mtod_offset(m, const uint8_t *,
+							       p->l4_off)[12] >> 4) * 4);
+		} else if (svc->too_big == TLB_TOO_BIG_DROP) {
 			return TLB_V_TOO_BIG;
-		if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF))
+		} else if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF)) {
 			return send_too_big(w, in_port, m, p, be);
-		fragment = 1;		/* RFC 791: the client allows fragmentation */
+		} else {
+			fragment = 1;	/* RFC 791: the client allows fragmentation */
+		}
 	}
 	if (rte_pktmbuf_headroom(m) + p->l3_off < t->len)
 		return TLB_V_HEADROOM;
@@ -355,8 +388,10 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	pk.ip_id = w->ip_id++;
 	pk.tos = p->tos;
 	tlb_encap_write(hdr, t, out->mac, &pk);
-	/* Outer fragments: the UDP checksum must cover the whole datagram, in software. */
-	tlb_offload_finish_encap(m, t, &out->caps, fragment, lco_l4, p->proto);
+	if (tso_mss != 0)			/* the NIC segments it (tunnel TSO) */
+		tlb_offload_finish_tso(m, t, (uint16_t)(p->l4_off - p->l3_off), tso_l4_len, tso_mss);
+	else	/* Outer fragments: the UDP checksum must cover the whole datagram, in software. */
+		tlb_offload_finish_encap(m, t, &out->caps, fragment, lco_l4, p->proto);
 
 	if (fragment) {
 		enum tlb_verdict v = send_fragments(w, in->tx_port, m, t);

@@ -7,8 +7,10 @@ port whose TX capabilities are replaced by a profile's, and puts what comes out 
 reference NIC model (research/dpdk-offloads.md section 3). The matrix: GUE variant 0 / 1 and
 VXLAN x outer IPv4 / IPv6 x inner IPv4 / IPv6 (outer UDP checksum 'zero' on every other
 outer-IPv4 service) x TCP, UDP and ICMP errors x small, MTU-sized and TSO-sized (segmented in
-software) packets, under the profiles none, tap-like, virtio-like, intel-like, mlx5-like (RX
-verdicts, so LCO, where the profile gives them) and intel-like with 'tx_offloads: software'.
+software, or by the NIC's tunnel TSO where the profile has VXLAN_TNL_TSO / UDP_TNL_TSO and the
+companions: the model segments them) packets, under the profiles none, tap-like, virtio-like,
+intel-like, mlx5-like (RX verdicts, so LCO, where the profile gives them) and intel-like with
+'tx_offloads: software'.
 Every output must be valid for the independent decoder and tshark, the NIC must have been
 asked for exactly what each profile offers, and every profile's frames must equal the
 no-offload profile's, byte for byte but for the outer IPv4 identification (which starts
@@ -129,11 +131,15 @@ def main():
         check(f"{tag}: every frame valid for the independent decoder", d.returncode == 0,
               d.stdout[-600:])
         hw_ip, hw_udp = counts.get("hw_ip_cksum", -1), counts.get("hw_udp_cksum", -1)
+        hw_tso = counts.get("hw_tso", -1)
         want_ip = prof in ("tap-like", "intel-like", "mlx5-like") and mode == "auto"
         want_udp = prof != "none" and mode == "auto"
+        want_tso = 12 if prof in ("intel-like", "mlx5-like") and mode == "auto" else 0
         check(f"{tag}: the NIC was asked for what it offers (IPv4 header checksums {hw_ip}, "
-              f"UDP checksums {hw_udp})", (hw_ip > 0) == want_ip and (hw_udp > 0) == want_udp,
-              counts)
+              f"UDP checksums {hw_udp}, tunnel TSO {hw_tso} of the 12 TSO-sized packets; the "
+              f"others segmented in software)", (hw_ip > 0) == want_ip and
+              (hw_udp > 0) == want_udp and hw_tso == want_tso and
+              counts.get("tcp_segments") == (0 if want_tso else 60), counts)
     ref = results.get("none-auto", ({}, []))[1]
     check("the software profile's output: 12 x (3 TCP, of which one segmented, 2 UDP, 1 ICMP)",
           len(ref) > 12 * 6, len(ref))

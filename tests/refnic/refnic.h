@@ -6,7 +6,8 @@
  * A reference NIC for the tests (research/dpdk-offloads.md section 3): it
  * applies an mbuf's TX requests to its bytes the way hardware does, under a
  * capability profile. It refuses a request the port did not configure and
- * tunnel / outer / TSO flags (tunlb sends the flat layout only), cross-checks
+ * tunnel / outer flags on a checksum-only packet (flat layout), segments a
+ * tunnel TSO request (refnic_tso()), cross-checks
  * l2_len / l3_len / l4_len against its own parse of the bytes, and computes
  * the checksums "strict" (Intel, virtio: the fields are summed as found, so
  * the pre-fill must be right) or "scratch" (mlx5: recomputed from nothing).
@@ -57,6 +58,23 @@ refnic_wr16(uint8_t *b, uint16_t v)
  */
 int refnic_tx(const struct refnic_profile *p, uint64_t conf, struct rte_mbuf *m, char *why,
 	      size_t wlen);
+
+#define REFNIC_FRAME_MAX 9800
+
+/*
+ * Tunnel TSO (research/dpdk-offloads.md 3.3 step 4-5) of m (tunnel layout,
+ * TCP_SEG) as a NIC of profile p configured with conf would: the capability
+ * gate, every length against its own parse, then per segment the inner IP
+ * length and identification + i and header checksum, TCP sequence + i x MSS,
+ * FIN/PSH on the last and CWR on the first segment, the TCP checksum, the
+ * outer IP length and identification + i and header checksum, the outer UDP
+ * length and (with OUTER_UDP_CKSUM) checksum, in that order. Writes at most
+ * max frames to out (lengths in out_len). Returns their count, or -1 with
+ * why filled.
+ */
+int refnic_tso(const struct refnic_profile *p, uint64_t conf, const struct rte_mbuf *m,
+	       uint8_t (*out)[REFNIC_FRAME_MAX], uint32_t *out_len, int max, char *why,
+	       size_t wlen);
 
 /*
  * Outer IPv4 header and outer UDP checksum of frame f valid (a UDP checksum

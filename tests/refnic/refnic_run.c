@@ -108,7 +108,9 @@ main(int argc, char **argv)
 	};
 	const char *profile = NULL, *config = NULL, *in = NULL, *out = NULL;
 	long max_segs = 0;
-	unsigned long long frames = 0, out_frames = 0, hw_ip = 0, hw_udp = 0, multi = 0;
+	unsigned long long frames = 0, out_frames = 0, hw_ip = 0, hw_udp = 0, multi = 0, hw_tso = 0;
+	static uint8_t segs[64][REFNIC_FRAME_MAX];
+	static uint32_t seg_len[64];
 	struct tlb_config_errors errs;
 	const struct refnic_profile *prof;
 	struct rte_ring *rx, *tx;
@@ -197,6 +199,24 @@ main(int argc, char **argv)
 				static uint8_t buf[65536];
 				const void *b;
 
+				if (q[k]->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {	/* the NIC segments */
+					int ns = refnic_tso(prof, dp.port[pid].caps.tx_conf, q[k], segs,
+							    seg_len, 64, why, sizeof(why)), j;
+
+					hw_tso++;
+					if (ns < 0) {
+						fprintf(stderr, "refnic %s: frame %llu: TSO refused: %s\n",
+							prof->name, frames, why);
+						rc = 1;
+					}
+					for (j = 0; j < ns; j++) {
+						oh.caplen = oh.len = seg_len[j];
+						pcap_dump((u_char *)dump, &oh, segs[j]);
+						out_frames++;
+					}
+					rte_pktmbuf_free(q[k]);
+					continue;
+				}
 				hw_ip += !!(q[k]->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
 				hw_udp += !!(q[k]->ol_flags & RTE_MBUF_F_TX_UDP_CKSUM);
 				multi += q[k]->nb_segs > 1;
@@ -218,11 +238,11 @@ main(int argc, char **argv)
 	pcap_close(pi);
 	printf("{\"profile\": \"%s\", \"frames_in\": %llu, \"frames_out\": %llu, \"hw_ip_cksum\": %llu, "
 	       "\"hw_udp_cksum\": %llu, \"multi_segment\": %llu, \"forwarded\": %llu, "
-	       "\"tcp_segments\": %llu, \"tx_segments_drops\": %llu}\n", prof->name, frames,
-	       out_frames, hw_ip, hw_udp, multi,
+	       "\"tcp_segments\": %llu, \"tx_segments_drops\": %llu, \"hw_tso\": %llu}\n", prof->name,
+	       frames, out_frames, hw_ip, hw_udp, multi,
 	       (unsigned long long)tlb_stats_read(&w->stats.forwarded),
 	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_TCP_SEGMENTS]),
-	       (unsigned long long)tlb_stats_read(&w->stats.drops[TLB_V_TX_SEGMENTS]));
+	       (unsigned long long)tlb_stats_read(&w->stats.drops[TLB_V_TX_SEGMENTS]), hw_tso);
 	tlb_port_close_all(&dp);
 	tlb_snapshot_free(snap);
 	tlb_worker_free(w);

@@ -445,6 +445,97 @@ test_lco_eligible(void **state)
 	}
 }
 
+/* Inner TCP checksum of the segment f (inner IP header at il3) valid. */
+static int
+inner_tcp_ok(const uint8_t *f, uint32_t len, uint32_t il3)
+{
+	int v4 = f[il3] >> 4 == 4;
+	uint32_t hl = v4 ? 20 : 40, l4len = len - il3 - hl;
+	uint32_t ps = v4 ? sum16(f + il3 + 12, 8, 6 + l4len) : sum16(f + il3 + 8, 32, 6 + l4len);
+
+	return fold(sum16(f + il3 + hl, l4len, ps)) == 0xffff;
+}
+
+/*
+ * Tunnel TSO requests through the reference NIC: valid segments under the
+ * strict and the scratch profiles; a wrong TSO pre-fill (the length left in
+ * the pseudo-header) and a wrong l2_len are caught.
+ */
+static void
+test_tso_reference_nic(void **state)
+{
+	static const struct { enum tlb_encap_type e; uint8_t v; int o6, i6; const char *n; } rows[] = {
+		{ TLB_ENCAP_VXLAN, 0, 0, 0, "VXLAN, outer IPv4, inner IPv4" },
+		{ TLB_ENCAP_GUE, 0, 1, 1, "GUE 0, outer IPv6, inner IPv6" },
+		{ TLB_ENCAP_GUE, 1, 0, 1, "GUE 1, outer IPv4, inner IPv6" },
+	};
+	static uint8_t segs[64][REFNIC_FRAME_MAX];
+	static uint32_t lens[64];
+	static struct pkt got;
+	struct tlb_offload_caps hw, none;
+	uint8_t inner[1800];
+	unsigned int r, pi;
+	char why[200];
+	uint64_t conf;
+	int n, j;
+
+	(void)state;
+	tlb_offload_caps_init(&none, 0, TLB_TX_OFFLOAD_AUTO);
+	for (r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+	for (pi = 3; pi < 5; pi++) {		/* intel-like (strict), mlx5-like (scratch) */
+		struct tlb_encap_tmpl t;
+		uint32_t il3, hl = rows[r].i6 ? 40 : 20;
+
+		print_message("%s, %s\n", rows[r].n, refnic_profiles[pi].name);
+		conf = tlb_offload_caps_init(&hw, refnic_profiles[pi].capa, TLB_TX_OFFLOAD_AUTO);
+		tmpl(&t, rows[r].e, rows[r].v, rows[r].o6, rows[r].i6, 0);
+		assert_true(tlb_offload_tso_ok(&hw, &t, !rows[r].i6));
+		assert_false(tlb_offload_tso_ok(&none, &t, !rows[r].i6));
+		il3 = t.len;
+		encap(&got, &t, inner, inner_packet(inner, rows[r].i6, 6, 1800), &none, 0);
+		tlb_offload_finish_tso(&got.m, &t, (uint16_t)hl, 20, 500);
+		n = refnic_tso(&refnic_profiles[pi], conf, &got.m, segs, lens, 64, why, sizeof(why));
+		if (n < 0)
+			fail_msg("refused: %s", why);
+		assert_int_equal(n, (1800 - hl - 20 + 499) / 500);
+		for (j = 0; j < n; j++) {
+			assert_true(refnic_valid(segs[j], lens[j], 0, why, sizeof(why)));
+			assert_true(inner_tcp_ok(segs[j], lens[j], il3));
+			assert_true(lens[j] - 14 <= 500 + (t.len - 14) + hl + 20);
+		}
+	}
+	print_message("TSO pre-fill with the length in the pseudo-header: a strict NIC gets every "
+		      "segment's TCP checksum wrong\n");
+	{
+		struct tlb_encap_tmpl t;
+		uint8_t *tcp;
+		uint32_t ps;
+
+		conf = tlb_offload_caps_init(&hw, refnic_profiles[3].capa, TLB_TX_OFFLOAD_AUTO);
+		tmpl(&t, TLB_ENCAP_VXLAN, 0, 0, 0, 0);
+		encap(&got, &t, inner, inner_packet(inner, 0, 6, 1800), &none, 0);
+		tlb_offload_finish_tso(&got.m, &t, 20, 20, 500);
+		tcp = rte_pktmbuf_mtod(&got.m, uint8_t *) + t.len + 20;
+		ps = fold(sum16(tcp - 20 + 12, 8, 6 + 1780));	/* with the length: wrong for TSO */
+		refnic_wr16(tcp + 16, (uint16_t)ps);
+		n = refnic_tso(&refnic_profiles[3], conf, &got.m, segs, lens, 64, why, sizeof(why));
+		assert_true(n > 1);
+		for (j = 0; j < n; j++)
+			assert_false(inner_tcp_ok(segs[j], lens[j], t.len));
+		print_message("l2_len 20 (neither VXLAN's 30 nor GUE's 8 / 12): refused\n");
+		encap(&got, &t, inner, inner_packet(inner, 0, 6, 1800), &none, 0);
+		tlb_offload_finish_tso(&got.m, &t, 20, 20, 500);
+		got.m.l2_len = 20;
+		assert_int_equal(refnic_tso(&refnic_profiles[3], conf, &got.m, segs, lens, 64, why,
+					    sizeof(why)), -1);
+		print_message("tunnel TSO on a port without it (tap-like): refused\n");
+		encap(&got, &t, inner, inner_packet(inner, 0, 6, 1800), &none, 0);
+		tlb_offload_finish_tso(&got.m, &t, 20, 20, 500);
+		assert_int_equal(refnic_tso(&refnic_profiles[1], conf, &got.m, segs, lens, 64, why,
+					    sizeof(why)), -1);
+	}
+}
+
 int
 main(void)
 {
@@ -454,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_fragment_software),
 		cmocka_unit_test(test_lco),
 		cmocka_unit_test(test_lco_eligible),
+		cmocka_unit_test(test_tso_reference_nic),
 		cmocka_unit_test(test_reference_nic_catches),
 	};
 
