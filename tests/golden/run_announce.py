@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from tlbtest import Telemetry, check, setup, signal_child, summary, wait_for
+from tlbtest import Telemetry, check, netns_delete, setup, signal_child, stop, summary, wait_for
 
 VIP4 = "198.51.100.10"
 VIP4_DOWN = "198.51.100.11"
@@ -194,8 +194,7 @@ def main():
         check("BIRD's config fixed: the retry gets the change through within 2 s",
               wait_for(lambda: announced() == {VIP4} and
                        tel("/tunlb/announce")["bird_error"] == "", 3), tel("/tunlb/announce"))
-        procs[0].terminate()
-        procs[0].wait(10)
+        stop(procs[0], 10)
         tel("/tunlb/backend_set,web6 2001:db8:be::11 clear")
         an = wait_for(lambda: (lambda x: x if "connect" in x["bird_error"] else None)(
             tel("/tunlb/announce")), 3)
@@ -271,10 +270,8 @@ def main():
               time.time() - t0 < GRACE_MS / 1000.0, time.time() - t0)
     finally:
         for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+            stop(p)
+        netns_delete(ns)
     return summary()
 
 

@@ -21,7 +21,7 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, conf, wrpcap
 
-from tlbtest import check, setup, summary, wait_for
+from tlbtest import check, netns_delete, setup, stop, summary, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECODER = os.path.join(HERE, "..", "tools", "tlbdecode.py")
@@ -97,7 +97,7 @@ def main():
                         if "net_tap0 (port" in ln), None)
             check(f"{mode}: tunlb up on net_tap0 ({mac})", up and mac, text[-600:])
             if not (up and mac):
-                tl.kill()
+                stop(tl)
                 continue
             want = ("outer IPv4 checksum in hardware, outer UDP checksum in hardware"
                     if mode == "auto" else "in software, outer UDP checksum in software "
@@ -150,7 +150,7 @@ def main():
         check("outer_udp_checksum: zero gives 0 over IPv4 (7 frames), never over IPv6", zero == 7,
               zero)
     finally:
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+        netns_delete(ns)
     return summary()
 
 

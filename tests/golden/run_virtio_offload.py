@@ -21,7 +21,7 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
 
-from tlbtest import check, setup, summary, wait_for
+from tlbtest import check, setup, stop, summary, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -90,7 +90,7 @@ def main():
         vh.stdin.flush()
         if not check(f"{mode}: the vhost-user side listens", wait_for(lambda: os.path.exists(sock), 20),
                      open(w(mode + "-vhost.log")).read()[-500:]):
-            vh.kill()
+            stop(vh)
             continue
         r = subprocess.run(["timeout", "60", a.tunlb, "--no-huge", "-m", "1024", "--no-pci", "-l", "0",
                             f"--file-prefix={prefix}u", "--log-level=lib.eal:error",
@@ -104,7 +104,7 @@ def main():
             vh.stdin.flush()
             vh.wait(20)
         except (BrokenPipeError, subprocess.TimeoutExpired):
-            vh.kill()
+            stop(vh)
         for p in (prefix + "h", prefix + "u"):
             shutil.rmtree("/var/run/dpdk/" + p, ignore_errors=True)
         line = [ln for ln in r.stdout.splitlines() + r.stderr.splitlines()

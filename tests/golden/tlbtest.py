@@ -6,7 +6,9 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -68,6 +70,42 @@ class Telemetry:
         reply = json.loads(s.recv(info["max_output_len"] + 1024))
         s.close()
         return reply[cmd.split(",")[0]]
+
+
+def stop(p, wait=5.0):
+    """Stop the Popen p that runs a command under timeout(1): SIGTERM (timeout passes it
+    on), then SIGKILL the command itself and timeout. Killing timeout alone would leave
+    the command running, orphaned."""
+    if p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(wait)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        signal_child(p, signal.SIGKILL)
+    except OSError:
+        pass
+    p.kill()
+    p.wait()
+
+
+def netns_delete(ns):
+    """Stop every process still in network namespace ns (SIGTERM, then SIGKILL), then
+    delete it: deleting a namespace does not end its processes."""
+    for sig, pause in ((signal.SIGTERM, 1.0), (signal.SIGKILL, 0.2)):
+        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                              text=True).stdout.split()
+        for pid in pids:
+            try:
+                os.kill(int(pid), sig)
+            except OSError:
+                pass
+        if pids:
+            time.sleep(pause)
+    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 def signal_child(p, sig):
