@@ -19,26 +19,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "tlb_encap.h"
 #include "tlb_offload.h"
 #include "tlb_tso.h"
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 #define RUNS 15
 #define PKTS 200000

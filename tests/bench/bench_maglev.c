@@ -15,26 +15,10 @@
 #include <rte_cycles.h>
 
 #include "tlb_flow.h"
+#include "bench_common.h"
 #include "tlb_hash.h"
 #include "tlb_maglev.h"
 #include "tlb_worker.h"
-
-static double
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static uint32_t rnd_state = 0x12345678;
 

@@ -26,25 +26,15 @@ import sys
 
 from scapy.all import ICMP, IP, TCP, UDP, Ether, IPv6, ICMPv6PacketTooBig, Raw, wrpcap
 
-from tlbtest import check, summary
+from tlbtest import COMBOS, backend, check, mask_id, summary, vip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import tlbdecode as D  # noqa: E402
 
 MTU = 1500
-COMBOS = [(enc, var, o6, i6) for enc, var in (("gue", 0), ("gue", 1), ("vxlan", 0))
-          for o6 in (0, 1) for i6 in (0, 1)]
 PROFILES = [("none", "auto"), ("tap-like", "auto"), ("virtio-like", "auto"),
             ("intel-like", "auto"), ("mlx5-like", "auto"), ("intel-like", "software")]
-
-
-def vip(k, i6):
-    return "2001:db8:100::%x" % (0x10 + k) if i6 else "198.51.100.%d" % (10 + k)
-
-
-def backend(k, o6):
-    return "2001:db8:be::%x" % (0x10 + k) if o6 else "203.0.113.%d" % (10 + k)
 
 
 def overhead(enc, var, o6):
@@ -91,13 +81,6 @@ def inputs():
             out.append(eth / IP(src="198.18.77.1", dst=v) / ICMP(type=3, code=4, nexthopmtu=1280) /
                        Raw(bytes(quote)))
     return out
-
-
-def mask_id(f):
-    """An outer IPv4 frame with its identification and header checksum zeroed."""
-    if f[12:14] == b"\x08\x00":
-        return f[:18] + b"\0\0" + f[20:24] + b"\0\0" + f[26:]
-    return f
 
 
 def main():

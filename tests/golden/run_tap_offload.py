@@ -21,7 +21,7 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, conf, wrpcap
 
-from tlbtest import check, netns_delete, setup, stop, summary, wait_for
+from tlbtest import check, mask_id, netns_delete, setup, stop, summary, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECODER = os.path.join(HERE, "..", "tools", "tlbdecode.py")
@@ -152,13 +152,6 @@ def main():
     finally:
         netns_delete(ns)
     return summary()
-
-
-def mask_id(f):
-    """An outer IPv4 frame with its identification and header checksum zeroed."""
-    if f[12:14] == b"\x08\x00":
-        return f[:18] + b"\0\0" + f[20:24] + b"\0\0" + f[26:]
-    return f
 
 
 def read_frames(path):

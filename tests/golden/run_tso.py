@@ -21,23 +21,13 @@ import sys
 
 from scapy.all import IP, TCP, Ether, IPv6, Raw, rdpcap, wrpcap
 
-from tlbtest import check, setup, summary
+from tlbtest import COMBOS, backend, check, setup, summary, vip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import tlbdecode as D  # noqa: E402
 
 MTU = 1500
-COMBOS = [(enc, var, o6, i6) for enc, var in (("gue", 0), ("gue", 1), ("vxlan", 0))
-          for o6 in (0, 1) for i6 in (0, 1)]
-
-
-def vip(k, i6):
-    return "2001:db8:100::%x" % (0x10 + k) if i6 else "198.51.100.%d" % (10 + k)
-
-
-def backend(k, o6):
-    return "2001:db8:be::%x" % (0x10 + k) if o6 else "203.0.113.%d" % (10 + k)
 
 
 def config():

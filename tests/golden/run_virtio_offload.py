@@ -21,7 +21,7 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
 
-from tlbtest import check, setup, stop, summary, wait_for
+from tlbtest import check, mask_id, setup, stop, summary, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -55,12 +55,6 @@ def inputs():
                        Raw(b"t" * size))
             out.append(eth / ip(dst) / UDP(sport=41000 + size, dport=53) / Raw(b"u" * (size + 1)))
     return out
-
-
-def mask_id(f):
-    if f[12:14] == b"\x08\x00":
-        return f[:18] + b"\0\0" + f[20:24] + b"\0\0" + f[26:]
-    return f
 
 
 def main():

@@ -114,3 +114,28 @@ def signal_child(p, sig):
     with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
         for pid in f.read().split():
             os.kill(int(pid), sig)
+
+
+# ---- the encapsulation matrix of the offload and segmentation tests ----------
+# (encap, GUE variant, outer IPv6, inner IPv6) for GUE 0 / 1 and VXLAN x both families.
+COMBOS = [(enc, var, o6, i6) for enc, var in (("gue", 0), ("gue", 1), ("vxlan", 0))
+          for o6 in (0, 1) for i6 in (0, 1)]
+
+
+def vip(k, i6):
+    """The VIP of combination k (documentation ranges)."""
+    return "2001:db8:100::%x" % (0x10 + k) if i6 else "198.51.100.%d" % (10 + k)
+
+
+def backend(k, o6):
+    """The backend of combination k."""
+    return "2001:db8:be::%x" % (0x10 + k) if o6 else "203.0.113.%d" % (10 + k)
+
+
+def mask_id(f):
+    """An outer IPv4 frame with its identification and header checksum zeroed: what
+    legitimately differs between two runs (the ID starts anywhere)."""
+    if f[12:14] == b"\x08\x00":
+        return f[:18] + b"\0\0" + f[20:24] + b"\0\0" + f[26:]
+    return f
+
