@@ -302,18 +302,19 @@ send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
  * The MSS for tunnel TSO of the too-big TCP packet p on out, or 0 when the
  * port cannot do it for this encapsulation (then tlb_tso segments it): the
  * largest that fits the MTU, bounded by the receiving NIC's LRO segment size.
+ * *l4_len gets the TCP header length.
  */
 static inline uint16_t
 hw_tso_mss(const struct tlb_port_rt *out, const struct rte_mbuf *m, const struct tlb_pkt *p,
-	   const struct tlb_encap_tmpl *t)
+	   const struct tlb_encap_tmpl *t, uint16_t *l4_len)
 {
 	uint32_t hdrs, mss;
 
 	if (!tlb_offload_tso_ok(&out->caps, t, p->kind == TLB_PKT_IPV4) ||
 	    p->l4_off + 13u > m->data_len)
 		return 0;
-	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off +
-	       (uint32_t)(rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4;
+	*l4_len = (uint16_t)((rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4);
+	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off + *l4_len;
 	if (out->mtu <= hdrs)
 		return 0;
 	mss = out->mtu - hdrs;
@@ -345,19 +346,18 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
 	if ((uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu) {
 		/* A TSO request: the service segments, or the NIC coalesced (LRO). */
-		if (p->proto == IPPROTO_TCP && (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
+		if (p->proto == IPPROTO_TCP &&
+		    (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
 		    (p->flags & TLB_PKT_F_L4) && !(p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS))) {
 			enum tlb_verdict v;
 
-			tso_mss = hw_tso_mss(out, m, p, t);
+			tso_mss = hw_tso_mss(out, m, p, t, &tso_l4_len);
 			if (tso_mss == 0) {		/* no tunnel TSO here: our own segmenter */
 				v = send_segments(w, in->tx_port, m, p, t, hash);
 				if (v != TLB_V_OK)
 					return v;
 				goto count;
 			}
-			tso_l4_len = (uint16_t)((rte_pktmbuf_mtod_offset(m, const uint8_t *,
-							       p->l4_off)[12] >> 4) * 4);
 		} else if (svc->too_big == TLB_TOO_BIG_DROP) {
 			return TLB_V_TOO_BIG;
 		} else if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF)) {
