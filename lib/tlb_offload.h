@@ -162,44 +162,77 @@ tlb_offload_ip4_cksum(uint8_t *l3, const struct tlb_encap_tmpl *t)
 }
 
 /*
- * Outer UDP checksum (RFC 768 with the RFC 791 / RFC 8200 section 8.1
- * pseudo-header) of a packet held in one segment at frame, len bytes, whose
- * t->len header bytes tlb_encap_write() has just written: template bytes and
- * per-packet fields as in tlb_offload_ip4_cksum(); the inner packet, written
- * by the NIC long before, is summed in place. A computed 0 is sent as 0xffff
- * (RFC 768; required over IPv6). Same bytes as DPDK's helpers (see
+ * Unfolded sum of the outer pseudo-header's addresses and protocol (RFC 768
+ * with RFC 791 / RFC 8200 section 8.1), from the template: the length is
+ * the caller's. Pure.
+ */
+static inline uint64_t
+tlb_offload_phdr_sum(const struct tlb_encap_tmpl *t)
+{
+	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
+	uint64_t sum;
+
+	if (t->outer_family == TLB_AF_INET)	/* source, destination, zero + protocol */
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+	else					/* source, destination, zeros + next header */
+		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+	return sum + rte_cpu_to_be_16(IPPROTO_UDP);
+}
+
+/*
+ * Unfolded sum of what the outer UDP checksum covers before the inner IP
+ * packet of frame, whose t->len header bytes tlb_encap_write() has just
+ * written: the pseudo-header, the UDP header (checksum field 0), the tunnel
+ * header (and VXLAN's inner Ethernet header). Template bytes plus the
+ * per-packet fields read back one by one, as in tlb_offload_ip4_cksum(). Pure.
+ */
+static inline uint64_t
+tlb_offload_udp_hdr_sum(const uint8_t *frame, const struct tlb_encap_tmpl *t)
+{
+	const struct rte_udp_hdr *udp = (const struct rte_udp_hdr *)(const void *)
+		(frame + RTE_ETHER_HDR_LEN + t->l3_len);
+	/* UDP + tunnel header (+ inner Ethernet), from the template: its length and
+	 * source port are 0 there, its destination port and the tunnel are final */
+	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;
+	uint64_t sum = tlb_offload_phdr_sum(t);
+
+	sum += (uint64_t)udp->dgram_len * 2;		/* pseudo-header and UDP header */
+	sum += udp->src_port;
+	sum = tlb_offload_sum(t->hdr + RTE_ETHER_HDR_LEN + t->l3_len, tun, sum);
+	if (t->inner_eth_off != 0)		/* VXLAN inner source MAC = the outer one */
+		sum = tlb_offload_sum(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
+	return sum;
+}
+
+/* Store the outer UDP checksum of sum: a computed 0 is sent as 0xffff (RFC 768; RFC 8200 8.1). */
+static inline void
+tlb_offload_udp_store(uint8_t *frame, const struct tlb_encap_tmpl *t, uint64_t sum)
+{
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
+								 t->l3_len);
+	uint16_t ck = (uint16_t)~tlb_offload_fold(sum);
+
+	udp->dgram_cksum = ck != 0 ? ck : 0xffff;
+}
+
+/*
+ * Outer UDP checksum of a packet held in one segment at frame, len bytes:
+ * the headers as in tlb_offload_udp_hdr_sum(), the inner packet (written by
+ * the NIC long before) summed in place. Same bytes as DPDK's helpers (see
  * tlb_offload_sum()). Pure.
  */
 static inline void
 tlb_offload_udp_cksum(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t)
 {
-	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
-								 t->l3_len);
-	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;	/* UDP + tunnel (+ inner Ethernet) */
-	uint64_t sum;
-	uint16_t ck;
-
-	if (t->outer_family == TLB_AF_INET)	/* source, destination, zero + protocol, length */
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
-	else					/* source, destination, length, zeros + next header */
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
-	sum += rte_cpu_to_be_16(IPPROTO_UDP);
-	sum += (uint64_t)udp->dgram_len * 2;		/* pseudo-header and UDP header */
-	sum += udp->src_port;
-	sum = tlb_offload_sum(th + t->l3_len, tun, sum);	/* dst port, tunnel header */
-	if (t->inner_eth_off != 0)		/* VXLAN inner source MAC = the outer one */
-		sum = tlb_offload_sum(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
-	sum = tlb_offload_sum(frame + t->len, len - t->len, sum);	/* the inner packet */
-	ck = (uint16_t)~tlb_offload_fold(sum);
-	udp->dgram_cksum = ck != 0 ? ck : 0xffff;
+	tlb_offload_udp_store(frame, t, tlb_offload_sum(frame + t->len, len - t->len,
+							tlb_offload_udp_hdr_sum(frame, t)));
 }
 
 /*
  * Outer UDP checksum by LCO (Linux Documentation/networking/checksum-offloads
  * "LCO"; research/dpdk-offloads.md 2.3), in O(header bytes): an inner TCP or
  * UDP segment whose checksum is valid sums, checksum field included, to the
- * complement of its pseudo-header sum, so the inner segment need not be read.
+ * complement of its pseudo-header, so the inner segment need not be read.
  * Only for an inner L4 at il4 (frame offset) right after an inner IP header
  * without options or extension headers, whose checksum is known to be good
  * (the NIC verified it on receive); otherwise the result would differ from
@@ -209,25 +242,10 @@ static inline void
 tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t,
 			  uint32_t il4, uint8_t inner_proto)
 {
-	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
 	const uint8_t *ip = frame + t->len;			/* inner IP header */
-	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
-								 t->l3_len);
-	uint32_t tun = t->len - RTE_ETHER_HDR_LEN - t->l3_len;
 	uint64_t sum, inner;
-	uint16_t ck;
 
-	if (t->outer_family == TLB_AF_INET)
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
-	else
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
-	sum += rte_cpu_to_be_16(IPPROTO_UDP);
-	sum += (uint64_t)udp->dgram_len * 2;
-	sum += udp->src_port;
-	sum = tlb_offload_sum(th + t->l3_len, tun, sum);
-	if (t->inner_eth_off != 0)
-		sum = tlb_offload_sum(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
-	sum = tlb_offload_sum(ip, il4 - t->len, sum);		/* the inner IP header as is */
+	sum = tlb_offload_sum(ip, il4 - t->len, tlb_offload_udp_hdr_sum(frame, t));
 	/* the inner pseudo-header (RFC 9293 3.1 / RFC 768; RFC 8200 8.1) */
 	if ((ip[0] >> 4) == 4)
 		inner = tlb_offload_sum(ip + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
@@ -236,8 +254,7 @@ tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_t
 	inner += rte_cpu_to_be_16(inner_proto);
 	inner += rte_cpu_to_be_16((uint16_t)(len - il4));
 	sum += (uint16_t)~tlb_offload_fold(inner);		/* the inner segment, unread */
-	ck = (uint16_t)~tlb_offload_fold(sum);
-	udp->dgram_cksum = ck != 0 ? ck : 0xffff;
+	tlb_offload_udp_store(frame, t, sum);
 }
 
 /*
@@ -249,16 +266,7 @@ tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_t
 static inline uint16_t
 tlb_offload_udp_phdr(const struct tlb_encap_tmpl *t, uint16_t udp_len_be)
 {
-	const uint8_t *th = t->hdr + RTE_ETHER_HDR_LEN;
-	uint64_t sum;
-
-	if (t->outer_family == TLB_AF_INET)
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
-	else
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
-	sum += rte_cpu_to_be_16(IPPROTO_UDP);
-	sum += udp_len_be;
-	return tlb_offload_fold(sum);
+	return tlb_offload_fold(tlb_offload_phdr_sum(t) + udp_len_be);
 }
 
 /*
