@@ -137,22 +137,31 @@ tlb_worker_flush(struct tlb_worker *w)
 	}
 }
 
+/*
+ * The last checks outside ethdev (research/dpdk-offloads.md 2.1) for a frame
+ * m that is sent as it is: above the MTU (net_tap stops the whole rest of
+ * the burst at one; a TSO request is sized by its MSS instead) or with more
+ * segments than a packet's descriptors take, the reason it must be dropped;
+ * else TLB_V_OK. Checked before the packet is counted as answered or
+ * forwarded, so that it is counted once. Outer fragments and our segments
+ * are single-segment frames within the MTU by construction.
+ */
+static inline enum tlb_verdict
+tx_check(const struct tlb_worker *w, uint16_t port, const struct rte_mbuf *m)
+{
+	const struct tlb_port_rt *rt = &w->dp->port[port];
+
+	if (TLB_UNLIKELY(m->pkt_len > rt->max_frame && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)))
+		return TLB_V_TX_TOO_BIG;
+	if (TLB_UNLIKELY(m->nb_segs > rt->max_segs))
+		return TLB_V_TX_SEGMENTS;
+	return TLB_V_OK;
+}
+
 static inline void
 enqueue(struct tlb_worker *w, uint16_t port, struct rte_mbuf *m)
 {
-	const struct tlb_port_rt *rt = &w->dp->port[port];
 	struct tlb_txbuf *b = &w->tx[port];
-
-	/*
-	 * Last checks outside ethdev (research/dpdk-offloads.md 2.1): a frame
-	 * above the MTU (net_tap stops the whole rest of the burst at one) or
-	 * with more segments than a packet's descriptors take is dropped here.
-	 */
-	if (TLB_UNLIKELY((m->pkt_len > rt->max_frame && !(m->ol_flags & RTE_MBUF_F_TX_TCP_SEG)) ||
-			 m->nb_segs > rt->max_segs)) {
-		drop(w, m, m->pkt_len > rt->max_frame ? TLB_V_TX_TOO_BIG : TLB_V_TX_SEGMENTS);
-		return;
-	}
 
 	b->pkts[b->n++] = m;
 	if (b->n == TLB_BURST)
@@ -178,6 +187,9 @@ handle_local(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tl
 	m->data_len = (uint16_t)out_len;
 	m->pkt_len = out_len;
 	tlb_offload_finish_local(m);
+	v = tx_check(w, in_port, m);
+	if (v != TLB_V_OK)
+		return v;
 	tlb_stats_add(&w->stats.replies[kind], 1);
 	enqueue(w, in_port, m);
 	return TLB_V_OK;
@@ -196,6 +208,7 @@ send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const s
 {
 	const struct tlb_port_rt *in = &w->dp->port[in_port];
 	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
+	enum tlb_verdict v;
 	uint32_t start = 0, len;
 
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6 ||
@@ -211,6 +224,9 @@ send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const s
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	tlb_offload_finish_local(m);
+	v = tx_check(w, in_port, m);
+	if (v != TLB_V_OK)
+		return v;
 	tlb_stats_add(&w->stats.replies[p->kind == TLB_PKT_IPV4 ? TLB_REPLY_FRAG_NEEDED :
 					 TLB_REPLY_PTB], 1);
 	enqueue(w, in_port, m);
@@ -399,6 +415,10 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 		if (v != TLB_V_OK)
 			return v;
 	} else {
+		enum tlb_verdict v = tx_check(w, in->tx_port, m);
+
+		if (v != TLB_V_OK)
+			return v;
 		enqueue(w, in->tx_port, m);
 	}
 count:
