@@ -10,6 +10,7 @@
  */
 
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ip.h>
 
@@ -22,11 +23,76 @@ tlb_cksum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Add len bytes at buf to the unfolded accumulator sum. */
+/*
+ * Unfolded ones'-complement sum (RFC 1071) of len bytes at buf, taken as raw
+ * 16-bit words in memory order, added to sum. 64-bit words are added with
+ * end-around carry (2^64 = 1 modulo 0xffff, so a word's value is congruent to
+ * the sum of its four 16-bit words), then the 32-bit, 16-bit and odd-byte
+ * tails exactly as rte_raw_cksum() takes them. Any alignment. Folded by
+ * tlb_cksum_fold64(), the result is rte_raw_cksum()'s for the same bytes: both
+ * are the residue of the word sum modulo 0xffff, in 1..0xffff unless every
+ * byte is 0 (RFC 1071 section 2), so the checksums written below are the
+ * bytes DPDK's helpers would write. Pure.
+ */
+static inline uint64_t
+tlb_cksum_sum64(const void *buf, uint32_t len, uint64_t sum)
+{
+	const uint8_t *b = buf;
+	uint64_t v0, v1, carry = 0;
+	uint32_t v32;
+	uint16_t v16;
+
+	for (; len >= 16; len -= 16, b += 16) {
+		memcpy(&v0, b, 8);
+		memcpy(&v1, b + 8, 8);
+		carry += __builtin_add_overflow(sum, v0, &sum);
+		carry += __builtin_add_overflow(sum, v1, &sum);
+	}
+	if (len & 8) {
+		memcpy(&v0, b, 8);
+		carry += __builtin_add_overflow(sum, v0, &sum);
+		b += 8;
+	}
+	if (len & 4) {
+		memcpy(&v32, b, 4);
+		carry += __builtin_add_overflow(sum, (uint64_t)v32, &sum);
+		b += 4;
+	}
+	if (len & 2) {
+		memcpy(&v16, b, 2);
+		carry += __builtin_add_overflow(sum, (uint64_t)v16, &sum);
+		b += 2;
+	}
+	if (len & 1) {
+		v16 = 0;
+		memcpy(&v16, b, 1);
+		carry += __builtin_add_overflow(sum, (uint64_t)v16, &sum);
+	}
+	/* end-around: the carries are worth 1 each; adding them may carry once more */
+	carry = __builtin_add_overflow(sum, carry, &sum);
+	return sum + carry;
+}
+
+/* Fold a tlb_cksum_sum64() accumulator to 16 bits with end-around carry (not complemented). */
+static inline uint16_t
+tlb_cksum_fold64(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * Add len bytes at buf to the unfolded accumulator sum (at most 0xffff more,
+ * so a few dozen additions cannot overflow it): 8 bytes a step, about four
+ * times fewer instructions than DPDK's 2-byte __rte_raw_cksum(), same residue.
+ */
 static inline uint32_t
 tlb_cksum_add(uint32_t sum, const void *buf, uint32_t len)
 {
-	return __rte_raw_cksum(buf, len, sum);
+	return sum + tlb_cksum_fold64(tlb_cksum_sum64(buf, len, 0));
 }
 
 /*

@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "tlb_cksum.h"
 #include "tlb_common.h"
 #include "tlb_config.h"
 #include "tlb_encap.h"
@@ -71,68 +72,7 @@ uint64_t tlb_offload_rx_conf(uint64_t rx_capa);
 /* One line describing c for the start-up log, written to buf. Returns buf. */
 const char *tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len);
 
-/*
- * Unfolded ones'-complement sum (RFC 1071) of len bytes at buf, taken as raw
- * 16-bit words in memory order, added to sum. 64-bit words are added with
- * end-around carry (2^64 = 1 modulo 0xffff, so a word's value is congruent to
- * the sum of its four 16-bit words), then the 32-bit, 16-bit and odd-byte
- * tails exactly as rte_raw_cksum() takes them. Any alignment. Folded by
- * tlb_offload_fold(), the result is rte_raw_cksum()'s for the same bytes: both
- * are the residue of the word sum modulo 0xffff, in 1..0xffff unless every
- * byte is 0 (RFC 1071 section 2), so the checksums written below are the
- * bytes DPDK's helpers would write. Pure.
- */
-static inline uint64_t
-tlb_offload_sum(const void *buf, uint32_t len, uint64_t sum)
-{
-	const uint8_t *b = buf;
-	uint64_t v0, v1, carry = 0;
-	uint32_t v32;
-	uint16_t v16;
-
-	for (; len >= 16; len -= 16, b += 16) {
-		memcpy(&v0, b, 8);
-		memcpy(&v1, b + 8, 8);
-		carry += __builtin_add_overflow(sum, v0, &sum);
-		carry += __builtin_add_overflow(sum, v1, &sum);
-	}
-	if (len & 8) {
-		memcpy(&v0, b, 8);
-		carry += __builtin_add_overflow(sum, v0, &sum);
-		b += 8;
-	}
-	if (len & 4) {
-		memcpy(&v32, b, 4);
-		carry += __builtin_add_overflow(sum, (uint64_t)v32, &sum);
-		b += 4;
-	}
-	if (len & 2) {
-		memcpy(&v16, b, 2);
-		carry += __builtin_add_overflow(sum, (uint64_t)v16, &sum);
-		b += 2;
-	}
-	if (len & 1) {
-		v16 = 0;
-		memcpy(&v16, b, 1);
-		carry += __builtin_add_overflow(sum, (uint64_t)v16, &sum);
-	}
-	/* end-around: the carries are worth 1 each; adding them may carry once more */
-	carry = __builtin_add_overflow(sum, carry, &sum);
-	return sum + carry;
-}
-
-/* Fold a tlb_offload_sum() accumulator to 16 bits with end-around carry (not complemented). */
-static inline uint16_t
-tlb_offload_fold(uint64_t sum)
-{
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* A byte pair as the raw 16-bit word tlb_offload_sum() would read from memory. */
+/* A byte pair as the raw 16-bit word tlb_cksum_sum64() would read from memory. */
 static inline uint16_t
 tlb_offload_word(uint8_t b0, uint8_t b1)
 {
@@ -154,11 +94,11 @@ tlb_offload_ip4_cksum(uint8_t *l3, const struct tlb_encap_tmpl *t)
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(void *)l3;
 	uint64_t sum;
 
-	sum = tlb_offload_sum(th, sizeof(*ip), 0);
+	sum = tlb_cksum_sum64(th, sizeof(*ip), 0);
 	sum += tlb_offload_word(0, ip->type_of_service);
 	sum += ip->total_length;
 	sum += ip->packet_id;
-	ip->hdr_checksum = (uint16_t)~tlb_offload_fold(sum);
+	ip->hdr_checksum = (uint16_t)~tlb_cksum_fold64(sum);
 }
 
 /*
@@ -173,9 +113,9 @@ tlb_offload_phdr_sum(const struct tlb_encap_tmpl *t)
 	uint64_t sum;
 
 	if (t->outer_family == TLB_AF_INET)	/* source, destination, zero + protocol */
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+		sum = tlb_cksum_sum64(th + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
 	else					/* source, destination, zeros + next header */
-		sum = tlb_offload_sum(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+		sum = tlb_cksum_sum64(th + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
 	return sum + rte_cpu_to_be_16(IPPROTO_UDP);
 }
 
@@ -198,9 +138,9 @@ tlb_offload_udp_hdr_sum(const uint8_t *frame, const struct tlb_encap_tmpl *t)
 
 	sum += (uint64_t)udp->dgram_len * 2;		/* pseudo-header and UDP header */
 	sum += udp->src_port;
-	sum = tlb_offload_sum(t->hdr + RTE_ETHER_HDR_LEN + t->l3_len, tun, sum);
+	sum = tlb_cksum_sum64(t->hdr + RTE_ETHER_HDR_LEN + t->l3_len, tun, sum);
 	if (t->inner_eth_off != 0)		/* VXLAN inner source MAC = the outer one */
-		sum = tlb_offload_sum(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
+		sum = tlb_cksum_sum64(frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN, sum);
 	return sum;
 }
 
@@ -210,7 +150,7 @@ tlb_offload_udp_store(uint8_t *frame, const struct tlb_encap_tmpl *t, uint64_t s
 {
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(void *)(frame + RTE_ETHER_HDR_LEN +
 								 t->l3_len);
-	uint16_t ck = (uint16_t)~tlb_offload_fold(sum);
+	uint16_t ck = (uint16_t)~tlb_cksum_fold64(sum);
 
 	udp->dgram_cksum = ck != 0 ? ck : 0xffff;
 }
@@ -219,12 +159,12 @@ tlb_offload_udp_store(uint8_t *frame, const struct tlb_encap_tmpl *t, uint64_t s
  * Outer UDP checksum of a packet held in one segment at frame, len bytes:
  * the headers as in tlb_offload_udp_hdr_sum(), the inner packet (written by
  * the NIC long before) summed in place. Same bytes as DPDK's helpers (see
- * tlb_offload_sum()). Pure.
+ * tlb_cksum_sum64()). Pure.
  */
 static inline void
 tlb_offload_udp_cksum(uint8_t *frame, uint32_t len, const struct tlb_encap_tmpl *t)
 {
-	tlb_offload_udp_store(frame, t, tlb_offload_sum(frame + t->len, len - t->len,
+	tlb_offload_udp_store(frame, t, tlb_cksum_sum64(frame + t->len, len - t->len,
 							tlb_offload_udp_hdr_sum(frame, t)));
 }
 
@@ -245,15 +185,15 @@ tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_t
 	const uint8_t *ip = frame + t->len;			/* inner IP header */
 	uint64_t sum, inner;
 
-	sum = tlb_offload_sum(ip, il4 - t->len, tlb_offload_udp_hdr_sum(frame, t));
+	sum = tlb_cksum_sum64(ip, il4 - t->len, tlb_offload_udp_hdr_sum(frame, t));
 	/* the inner pseudo-header (RFC 9293 3.1 / RFC 768; RFC 8200 8.1) */
 	if ((ip[0] >> 4) == 4)
-		inner = tlb_offload_sum(ip + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+		inner = tlb_cksum_sum64(ip + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
 	else
-		inner = tlb_offload_sum(ip + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
+		inner = tlb_cksum_sum64(ip + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
 	inner += rte_cpu_to_be_16(inner_proto);
 	inner += rte_cpu_to_be_16((uint16_t)(len - il4));
-	sum += (uint16_t)~tlb_offload_fold(inner);		/* the inner segment, unread */
+	sum += (uint16_t)~tlb_cksum_fold64(inner);		/* the inner segment, unread */
 	tlb_offload_udp_store(frame, t, sum);
 }
 
@@ -266,7 +206,7 @@ tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_t
 static inline uint16_t
 tlb_offload_udp_phdr(const struct tlb_encap_tmpl *t, uint16_t udp_len_be)
 {
-	return tlb_offload_fold(tlb_offload_phdr_sum(t) + udp_len_be);
+	return tlb_cksum_fold64(tlb_offload_phdr_sum(t) + udp_len_be);
 }
 
 /*
