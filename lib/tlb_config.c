@@ -954,16 +954,17 @@ cleanup:
 }
 
 enum { DP_FLOWS, DP_TCP, DP_TCP_FIN, DP_UDP, DP_ICMP_RATE, DP_ICMP_BURST, DP_FRAG_TABLE,
-	DP_FRAG_TIMEOUT, DP_FRAG_HOLD, DP_N };
+	DP_FRAG_TIMEOUT, DP_FRAG_HOLD, DP_GRO, DP_N };
 static const char *const dp_keys[DP_N] = {
 	"flow_table_size", "tcp_timeout", "tcp_fin_timeout", "udp_timeout", "icmp_rate",
-	"icmp_burst", "fragment_table_size", "fragment_timeout_ms", "fragment_hold" };
+	"icmp_burst", "fragment_table_size", "fragment_timeout_ms", "fragment_hold", "gro" };
 
 static void
 parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
 {
 	struct tlb_config_dataplane *d = &c->cfg->dataplane;
 	const struct cnode *v[DP_N];
+	unsigned int e;
 	uint64_t u;
 
 	if (!map_keys(c, n, "dataplane", dp_keys, DP_N, 0, v))
@@ -997,6 +998,9 @@ parse_dataplane(struct cfg_ctx *c, const struct cnode *n)
 		d->frag_timeout_ms = (uint32_t)u;
 	if (v[DP_FRAG_HOLD] != NULL && get_uint(c, v[DP_FRAG_HOLD], "fragment_hold", 0, 4096, &u))
 		d->frag_hold = (uint32_t)u;
+	if (v[DP_GRO] != NULL &&
+	    get_enum(c, v[DP_GRO], "gro", off_on_names, TLB_DIM(off_on_names), &e))
+		d->gro = e;
 }
 
 /* An absolute path of printable characters without '"' (it lands in a BIRD include line). */

@@ -114,6 +114,7 @@ struct tlb_config_dataplane {
 	uint32_t frag_table_size;	/* fragment map entries per worker */
 	uint32_t frag_timeout_ms;	/* fragment map entry / held fragment lifetime */
 	uint32_t frag_hold;		/* early fragments held per worker (0 = none) */
+	uint32_t gro;			/* 1: coalesce client TCP/IPv4 per burst (lib/tlb_gro.h) */
 };
 
 #define TLB_CONFIG_DEFAULT_FLOWS (1u << 20)	/* 64 MiB per worker at 64 B an entry */

@@ -280,6 +280,10 @@ tlb_port_setup(struct tlb_dp *dp, const struct tlb_config *cfg)
 			goto fail;
 		}
 		rt->tx_port = out;
+		if (cfg->dataplane.gro && !dp->port[out].caps.tso_vxlan && !dp->port[out].caps.tso_udp)
+			TLB_LOG(NOTICE, port, "%s: gro: on, but its egress port %s has no tunnel TSO: "
+				"GRO merges none of its traffic (segmenting merged packets again in "
+				"software costs more than merging saves)", rt->name, dp->port[out].name);
 	}
 	/* Worker w polls RX queue w of every port that has one. */
 	for (j = 0; j < dp->n_workers; j++) {

@@ -31,6 +31,8 @@ typedef _Atomic uint64_t tlb_counter_t;	/* the one typedef: a counter cell */
 	X(OUTER_FRAGMENTS, outer_fragments)	/* ... in this many fragments */	\
 	X(TCP_SEGMENTED, tcp_segmented)		/* TCP packets segmented in software ... */ \
 	X(TCP_SEGMENTS, tcp_segments)		/* ... into this many segments */	\
+	X(GRO_MERGED, gro_merged)		/* packets GRO made by coalescing ... */ \
+	X(GRO_PARTS, gro_parts)			/* ... of this many received packets */	\
 	X(FRAG_MAPPED, fragments_mapped)	/* later fragments placed by the fragment map */ \
 	X(FRAG_HELD, fragments_held)		/* early fragments held for their first */ \
 	X(FRAG_RELEASED, fragments_released)	/* ... sent once their first came */	\

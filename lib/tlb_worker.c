@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 #include <rte_tcp.h>
 
 #include "tlb_fragment.h"
+#include "tlb_gro.h"
 #include "tlb_hash.h"
 #include "tlb_icmp.h"
 #include "tlb_local.h"
@@ -72,6 +74,30 @@ tlb_worker_create(struct tlb_dp *dp, unsigned int lcore, uint16_t idx,
 	tlb_flow_init(&w->flows, w->flow_mem, dpc->flow_table_size, timeout);
 	tlb_flow_init(&w->frags, w->frag_mem, dpc->frag_table_size, frag_timeout);
 	tlb_icmp_bucket_init(&w->icmp, dpc->icmp_rate, dpc->icmp_burst, hz);
+	w->gro_dynoff = -1;
+	if (dpc->gro) {
+		w->gro_dynoff = rte_mbuf_dynfield_register(&tlb_gro_dynfield);
+		if (w->gro_dynoff < 0) {
+			TLB_LOG(ERR, worker, "worker %u: no mbuf field for GRO: %s", idx,
+				rte_strerror(rte_errno));
+			tlb_worker_free(w);
+			return NULL;
+		}
+		/*
+		 * A context, flushed whole after every burst: its tables are made
+		 * once, where rte_gro's lightweight mode clears four tables of 128
+		 * items on its stack per call (about 700 instructions a packet).
+		 * One burst needs at most TLB_BURST items and flows.
+		 */
+		w->gro = rte_gro_ctx_create(&(struct rte_gro_param){
+			.gro_types = RTE_GRO_TCP_IPV4, .max_flow_num = TLB_BURST,
+			.max_item_per_flow = 1, .socket_id = (uint16_t)(socket < 0 ? 0 : socket) });
+		if (w->gro == NULL) {
+			TLB_LOG(ERR, worker, "worker %u: no memory for the GRO tables", idx);
+			tlb_worker_free(w);
+			return NULL;
+		}
+	}
 	w->dp = dp;
 	w->lcore_id = lcore;
 	w->index = idx;
@@ -86,6 +112,8 @@ tlb_worker_free(struct tlb_worker *w)
 {
 	if (w == NULL)
 		return;
+	if (w->gro != NULL)
+		rte_gro_ctx_destroy(w->gro);
 	rte_free(w->held);
 	rte_free(w->frag_mem);
 	rte_free(w->flow_mem);
@@ -315,9 +343,10 @@ send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
 }
 
 /*
- * The MSS for tunnel TSO of the too-big TCP packet p on out, or 0 when the
- * port cannot do it for this encapsulation (then tlb_tso segments it): the
- * largest that fits the MTU, bounded by the receiving NIC's LRO segment size.
+ * The MSS for tunnel TSO of the TCP packet p on out, or 0 when the port
+ * cannot do it for this encapsulation or for this many mbuf segments (then
+ * tlb_tso segments it): the largest that fits the MTU, bounded by the segment
+ * size m was coalesced from (coalesced()).
  * *l4_len gets the TCP header length.
  */
 static inline uint16_t
@@ -327,7 +356,7 @@ hw_tso_mss(const struct tlb_port_rt *out, const struct rte_mbuf *m, const struct
 	uint32_t hdrs, mss;
 
 	if (!tlb_offload_tso_ok(&out->caps, t, p->kind == TLB_PKT_IPV4) ||
-	    p->l4_off + 13u > m->data_len)
+	    p->l4_off + 13u > m->data_len || m->nb_segs > out->max_segs)
 		return 0;
 	*l4_len = (uint16_t)((rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4);
 	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off + *l4_len;
@@ -337,6 +366,25 @@ hw_tso_mss(const struct tlb_port_rt *out, const struct rte_mbuf *m, const struct
 	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
 		mss = m->tso_segsz;
 	return (uint16_t)mss;
+}
+
+/*
+ * Is m a TCP packet coalesced from segments (NIC LRO, a virtio peer's TSO,
+ * our GRO: RTE_MBUF_F_RX_LRO with the segment size in tso_segsz) whose
+ * payload is more than one such segment? It then leaves as segments of that
+ * size even where the MTU would take it whole: the backend announced an MSS,
+ * and Linux GRO/GSO keep the sender's segment size the same way.
+ */
+static inline int
+coalesced(const struct rte_mbuf *m, const struct tlb_pkt *p)
+{
+	uint32_t thl;
+
+	if (!(m->ol_flags & RTE_MBUF_F_RX_LRO) || m->tso_segsz == 0 || p->proto != IPPROTO_TCP ||
+	    !(p->flags & TLB_PKT_F_L4) || p->l4_off + 13u > m->data_len)
+		return 0;
+	thl = (uint32_t)(rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4u;
+	return (uint32_t)p->ip_len > (uint32_t)(p->l4_off - p->l3_off) + thl + m->tso_segsz;
 }
 
 /*
@@ -356,12 +404,13 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len;
 	uint32_t lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
 	uint16_t tso_mss = 0, tso_l4_len = 0;
-	int fragment = 0;
+	int fragment = 0, too_big;
 	uint8_t *hdr;
 
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
-	if ((uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu) {
-		/* A TSO request: the service segments, or the NIC coalesced (LRO). */
+	too_big = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu;
+	if (too_big || TLB_UNLIKELY(coalesced(m, p))) {
+		/* A TSO request: the service segments, or the packet was coalesced. */
 		if (p->proto == IPPROTO_TCP &&
 		    (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
 		    (p->flags & TLB_PKT_F_L4) && !(p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS))) {
@@ -374,6 +423,8 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 					return v;
 				goto count;
 			}
+		} else if (!too_big) {
+			;	/* coalesced, but not segmentable (IP options): whole, as received */
 		} else if (svc->too_big == TLB_TOO_BIG_DROP) {
 			return TLB_V_TOO_BIG;
 		} else if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF)) {
@@ -875,6 +926,66 @@ prepare(struct tlb_worker *w, const struct tlb_snapshot *s, struct rte_mbuf *m,
 	tlb_flow_prefetch(&w->flows, q->h5);
 }
 
+/*
+ * Would svc's TCP/IPv4 packets, once merged, leave by the NIC's tunnel TSO
+ * on a port with capabilities c (judged by the service's first backend)?
+ * Without it a merged packet is segmented again in software, which costs
+ * several times what merging saves (tests/bench/bench_offload.py): then GRO
+ * leaves svc's packets alone.
+ */
+static inline int
+gro_pays(const struct tlb_snapshot *s, const struct tlb_service *svc,
+	 const struct tlb_offload_caps *c)
+{
+	return svc->n_be != 0 && tlb_offload_tso_ok(c, &s->backends[svc->be_first].tmpl, 1);
+}
+
+/*
+ * GRO over one burst (dataplane gro: on; lib/tlb_gro.h): the plain VIP
+ * packets that may be parts, of services whose merged packets the egress
+ * port c would segment (gro_pays()), go through rte_gro. A merged packet takes the
+ * place of its head part (the lowest sequence number) with its prep's IP
+ * length grown, the other parts' places become NULL: every other packet keeps
+ * its place, so a flow's packets that rte_gro refused (a PSH, a FIN, a bad
+ * checksum) are not overtaken, whatever order rte_gro hands its output back in.
+ */
+static void
+gro_burst(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tlb_offload_caps *c,
+	  struct rte_mbuf **pkts, struct tlb_prep *prep, uint16_t n)
+{
+	struct rte_mbuf *parts[TLB_BURST];
+	uint16_t idx[TLB_BURST], i, k = 0, nb;
+
+	for (i = 0; i < n; i++)
+		if (prep[i].svc != NULL && prep[i].p.proto == IPPROTO_TCP &&
+		    gro_pays(s, prep[i].svc, c) &&
+		    tlb_gro_part(pkts[i], &prep[i].p, w->gro_dynoff, i)) {
+			idx[k] = i;
+			parts[k++] = pkts[i];
+		}
+	if (k < 2)
+		return;
+	/* What rte_gro refused comes first, then everything it holds: nothing stays. */
+	nb = rte_gro_reassemble(parts, k, w->gro);
+	nb = (uint16_t)(nb + rte_gro_timeout_flush(w->gro, 0, RTE_GRO_TCP_IPV4, parts + nb,
+						   (uint16_t)(k - nb)));
+	if (nb == k)
+		return;
+	for (i = 0; i < k; i++)
+		pkts[idx[i]] = NULL;
+	for (i = 0; i < nb; i++) {
+		struct rte_mbuf *m = parts[i];
+		uint16_t at = tlb_gro_part_of(m, w->gro_dynoff)->idx;
+
+		pkts[at] = m;
+		if (m->nb_segs > 1) {
+			tlb_stats_add(&w->stats.events[TLB_EV_GRO_MERGED], 1);
+			tlb_stats_add(&w->stats.events[TLB_EV_GRO_PARTS], tlb_gro_finish(m, w->gro_dynoff));
+			prep[at].p.ip_len = (uint16_t)(m->pkt_len - prep[at].p.l3_off);
+		}
+	}
+}
+
 /* Packets ahead whose first data line the first pass starts loading. */
 #define TLB_PREFETCH_DATA 4
 
@@ -900,6 +1011,8 @@ process_burst(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_po
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + TLB_PREFETCH_DATA], void *));
 		prepare(w, s, pkts[i], &prep[i]);
 	}
+	if (w->gro_dynoff >= 0 && n > 1)
+		gro_burst(w, s, &w->dp->port[w->dp->port[in_port].tx_port].caps, pkts, prep, n);
 	for (i = 0; i < n; i++)
 		if (prep[i].svc != NULL)
 			tlb_flow_prefetch_entry(&w->flows, prep[i].h5);
@@ -907,6 +1020,8 @@ process_burst(struct tlb_worker *w, const struct tlb_snapshot *s, uint16_t in_po
 		const struct tlb_prep *q = &prep[i];
 		enum tlb_verdict v;
 
+		if (pkts[i] == NULL)		/* a part of a packet GRO merged */
+			continue;
 		if (q->svc != NULL)
 			v = forward(w, s, in_port, pkts[i], &q->p, q->svc, &q->k, q->h5);
 		else if (q->v == TLB_V_OK)

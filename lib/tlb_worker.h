@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <rte_ethdev.h>
+#include <rte_gro.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
@@ -92,6 +93,8 @@ struct tlb_worker {
 	uint32_t held_cap, held_head, held_n;
 	struct tlb_icmp_bucket icmp;	/* rate limit of generated ICMP errors */
 	uint32_t frag_seq;		/* outer fragment identification */
+	int gro_dynoff;			/* GRO part field in the mbuf; -1: GRO off */
+	void *gro;			/* rte_gro context, emptied at the end of every burst */
 	uint16_t n_rx;
 	uint16_t rx_port[RTE_MAX_ETHPORTS];	/* ports where this worker has an RX queue */
 	/* Written by this worker, read by the control thread for --idle-exit. */

@@ -26,7 +26,7 @@ import sys
 
 from scapy.all import ICMP, IP, TCP, UDP, Ether, IPv6, ICMPv6PacketTooBig, Raw, wrpcap
 
-from tlbtest import COMBOS, backend, check, mask_id, summary, vip
+from tlbtest import COMBOS, check, combo_service, mask_id, overhead, summary, vip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -37,22 +37,14 @@ PROFILES = [("none", "auto"), ("tap-like", "auto"), ("virtio-like", "auto"),
             ("intel-like", "auto"), ("mlx5-like", "auto"), ("intel-like", "software")]
 
 
-def overhead(enc, var, o6):
-    return (40 if o6 else 20) + 8 + (8 + 14 if enc == "vxlan" else 4 if var == 0 else 0)
-
-
 def config(mode):
     lines = ['node: {ipv4: 192.0.2.1, ipv6: "2001:db8::1", gateway_mac: "02:00:00:00:00:fe"}',
              "ports:", f"  - {{name: net_ring_refnic0, mtu: {MTU}, tx_offloads: {mode}}}",
              "services:"]
     for k, (enc, var, o6, i6) in enumerate(COMBOS):
-        extra = f"gue_variant: {var}" if enc == "gue" else "vni: %d" % (100 + k)
-        mac = ', mac: "02:00:00:00:be:%02x"' % k if enc == "vxlan" else ""
         zero = ", outer_udp_checksum: zero" if not o6 and k % 2 else ""
         for name, proto, port in (("t", "tcp", 80), ("u", "udp", 53)):
-            lines.append(f'  - {{name: {name}{k}, vip: "{vip(k, i6)}", port: {port}, '
-                         f'protocol: {proto}, encap: {enc}, {extra}, segmentation: on, '
-                         f'table_size: 101{zero}, backends: [{{address: "{backend(k, o6)}"{mac}}}]}}')
+            lines.append(combo_service(k, f"{name}{k}", proto, port, ", segmentation: on" + zero))
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,7 @@ import sys
 
 from scapy.all import IP, TCP, Ether, IPv6, Raw, rdpcap, wrpcap
 
-from tlbtest import COMBOS, backend, check, setup, summary, vip
+from tlbtest import COMBOS, check, combo_service, setup, summary, vip
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -33,12 +33,7 @@ MTU = 1500
 def config():
     lines = ['node: {ipv4: 192.0.2.1, ipv6: "2001:db8::1", gateway_mac: "02:00:00:00:00:fe"}',
              "ports:", f"  - {{name: net_pcap0, mtu: {MTU}}}", "services:"]
-    for k, (enc, var, o6, i6) in enumerate(COMBOS):
-        extra = f"gue_variant: {var}" if enc == "gue" else "vni: %d" % (100 + k)
-        mac = ', mac: "02:00:00:00:be:%02x"' % k if enc == "vxlan" else ""
-        lines.append(f'  - {{name: s{k}, vip: "{vip(k, i6)}", port: 80, protocol: tcp, '
-                     f'encap: {enc}, {extra}, segmentation: on, table_size: 101, '
-                     f'backends: [{{address: "{backend(k, o6)}"{mac}}}]}}')
+    lines += [combo_service(k, f"s{k}", opts=", segmentation: on") for k in range(len(COMBOS))]
     lines.append('  - {name: nosegs, vip: 198.51.100.99, port: 80, protocol: tcp, encap: gue, '
                  'table_size: 101, backends: [{address: 203.0.113.99}]}')
     return "\n".join(lines) + "\n"

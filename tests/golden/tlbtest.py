@@ -132,6 +132,21 @@ def backend(k, o6):
     return "2001:db8:be::%x" % (0x10 + k) if o6 else "203.0.113.%d" % (10 + k)
 
 
+def overhead(enc, var, o6):
+    """Bytes the encapsulation of a combination adds in front of the inner IP packet."""
+    return (40 if o6 else 20) + 8 + (8 + 14 if enc == "vxlan" else 4 if var == 0 else 0)
+
+
+def combo_service(k, name, proto="tcp", port=80, opts=""):
+    """The YAML flow-style service line of combination k (opts: more keys, ', ' first)."""
+    enc, var, o6, i6 = COMBOS[k]
+    extra = f"gue_variant: {var}" if enc == "gue" else "vni: %d" % (100 + k)
+    mac = ', mac: "02:00:00:00:be:%02x"' % k if enc == "vxlan" else ""
+    return (f'  - {{name: {name}, vip: "{vip(k, i6)}", port: {port}, protocol: {proto}, '
+            f'encap: {enc}, {extra}, table_size: 101{opts}, '
+            f'backends: [{{address: "{backend(k, o6)}"{mac}}}]}}')
+
+
 def mask_id(f):
     """An outer IPv4 frame with its identification and header checksum zeroed: what
     legitimately differs between two runs (the ID starts anywhere)."""

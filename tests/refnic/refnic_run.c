@@ -11,8 +11,11 @@
  *
  *   refnic_run [EAL options] -- --profile NAME --config FILE --in IN.pcap --out OUT.pcap
  *              [--max-segs N]     (a NIC taking at most N mbuf segments per packet)
+ *              [--burst N]        (frames handed to the worker at once, 1..32; default 1)
  *
- * The config names the port "net_ring_refnic0". Prints one JSON line of counts.
+ * The config names the port "net_ring_refnic0". Prints one JSON line of counts
+ * (worker_ns: time spent in the worker's process and flush calls, the TX ring
+ * included, the model not).
  * Exit 0, or 1 when the model refused a packet (its reason printed).
  */
 #include <getopt.h>
@@ -22,6 +25,7 @@
 
 #include <pcap/pcap.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -44,25 +48,33 @@
 
 static struct tlb_dp dp;
 
-/* A truthful NIC's verdict on the frame's TCP/UDP checksum (refsum.h, not lib/). */
+/*
+ * A truthful NIC's verdicts on the frame's IPv4 header checksum and TCP/UDP
+ * checksum (refsum.h, not lib/).
+ */
 static uint64_t
 rx_verdict(const uint8_t *f, uint32_t len)
 {
+	uint64_t ipv = RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
 	struct tlb_pkt p;
 	const uint8_t *ip;
 	uint32_t ps, l4len;
 	int v4;
 
-	if (tlb_parse(f, len, len, &p) != TLB_V_OK || !(p.flags & TLB_PKT_F_L4) ||
-	    (p.flags & TLB_PKT_F_FRAG) || (p.proto != 6 && p.proto != 17) ||
+	if (tlb_parse(f, len, len, &p) != TLB_V_OK ||
 	    (p.kind != TLB_PKT_IPV4 && p.kind != TLB_PKT_IPV6))
 		return RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
 	ip = f + p.l3_off;
 	v4 = p.kind == TLB_PKT_IPV4;
+	if (v4)
+		ipv = fold(sum16(ip, (ip[0] & 15u) * 4u, 0)) == 0xffff ? RTE_MBUF_F_RX_IP_CKSUM_GOOD :
+		      RTE_MBUF_F_RX_IP_CKSUM_BAD;
+	if (!(p.flags & TLB_PKT_F_L4) || (p.flags & TLB_PKT_F_FRAG) || (p.proto != 6 && p.proto != 17))
+		return ipv | RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN;
 	l4len = p.l3_off + p.ip_len - p.l4_off;
 	ps = v4 ? sum16(ip + 12, 8, p.proto + l4len) : sum16(ip + 8, 32, p.proto + l4len);
-	return fold(sum16(f + p.l4_off, l4len, ps)) == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD :
-	       RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	return ipv | (fold(sum16(f + p.l4_off, l4len, ps)) == 0xffff ? RTE_MBUF_F_RX_L4_CKSUM_GOOD :
+		      RTE_MBUF_F_RX_L4_CKSUM_BAD);
 }
 
 /* The frame as an mbuf chain from mp, RX_SEG bytes a segment at most. */
@@ -103,11 +115,15 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "profile", required_argument, NULL, 'p' }, { "config", required_argument, NULL, 'c' },
 		{ "in", required_argument, NULL, 'i' }, { "out", required_argument, NULL, 'o' },
-		{ "max-segs", required_argument, NULL, 's' },
+		{ "max-segs", required_argument, NULL, 's' }, { "burst", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *profile = NULL, *config = NULL, *in = NULL, *out = NULL;
 	long max_segs = 0;
+	unsigned long burst = 1, nb = 0;
+	struct rte_mbuf *batch[TLB_BURST];
+	struct timeval ts = { 0, 0 };
+	uint64_t t0, worker_tsc = 0;	/* TSC cycles in the worker's process + flush */
 	unsigned long long frames = 0, out_frames = 0, hw_ip = 0, hw_udp = 0, multi = 0, hw_tso = 0;
 	static uint8_t segs[64][REFNIC_FRAME_MAX];
 	static uint32_t seg_len[64];
@@ -142,9 +158,13 @@ main(int argc, char **argv)
 			out = optarg;
 		else if (c == 's')
 			max_segs = strtol(optarg, NULL, 10);
+		else if (c == 'b')
+			burst = strtoul(optarg, NULL, 10);
 		else
 			rte_exit(2, "usage: refnic_run [EAL] -- --profile P --config F --in I --out O\n");
 	}
+	if (burst < 1 || burst > TLB_BURST)
+		rte_exit(2, "--burst: 1..%d\n", TLB_BURST);
 	prof = profile != NULL ? refnic_find(profile) : NULL;
 	if (prof == NULL || config == NULL || in == NULL || out == NULL)
 		rte_exit(2, "usage: refnic_run [EAL] -- --profile P --config F --in I --out O\n");
@@ -182,20 +202,34 @@ main(int argc, char **argv)
 	dump = po != NULL ? pcap_dump_open(po, out) : NULL;
 	if (pi == NULL || dump == NULL)
 		rte_exit(1, "pcap: %s\n", pi == NULL ? err : pcap_geterr(po));
-	while (pcap_next_ex(pi, &h, &data) == 1) {
-		struct rte_mbuf *m = to_mbuf(dp.port[pid].pool, data, h->caplen), *q[64];
+	for (;;) {
+		int more = pcap_next_ex(pi, &h, &data) == 1;
+		struct rte_mbuf *q[64];
 		unsigned int n, k;
 
-		if (m == NULL)
-			rte_exit(1, "out of mbufs\n");
-		if (prof->rx_verdict)
-			m->ol_flags |= rx_verdict(data, h->caplen);
-		frames++;
-		tlb_worker_process(w, snap, pid, &m, 1);
+		if (more) {
+			struct rte_mbuf *m = to_mbuf(dp.port[pid].pool, data, h->caplen);
+
+			if (m == NULL)
+				rte_exit(1, "out of mbufs\n");
+			if (prof->rx_verdict)
+				m->ol_flags |= rx_verdict(data, h->caplen);
+			frames++;
+			ts = h->ts;
+			batch[nb++] = m;
+			if (nb < burst)
+				continue;
+		}
+		if (nb == 0)
+			break;
+		t0 = rte_rdtsc_precise();
+		tlb_worker_process(w, snap, pid, batch, (uint16_t)nb);
+		nb = 0;
 		tlb_worker_flush(w);
+		worker_tsc += rte_rdtsc_precise() - t0;
 		while ((n = rte_ring_dequeue_burst(tx, (void **)q, RTE_DIM(q), NULL)) != 0) {
 			for (k = 0; k < n; k++) {
-				struct pcap_pkthdr oh = { .ts = h->ts };
+				struct pcap_pkthdr oh = { .ts = ts };
 				static uint8_t buf[65536];
 				const void *b;
 
@@ -232,17 +266,23 @@ main(int argc, char **argv)
 				rte_pktmbuf_free(q[k]);
 			}
 		}
+		if (!more)
+			break;
 	}
 	pcap_dump_close(dump);
 	pcap_close(po);
 	pcap_close(pi);
 	printf("{\"profile\": \"%s\", \"frames_in\": %llu, \"frames_out\": %llu, \"hw_ip_cksum\": %llu, "
 	       "\"hw_udp_cksum\": %llu, \"multi_segment\": %llu, \"forwarded\": %llu, "
-	       "\"tcp_segments\": %llu, \"tx_segments_drops\": %llu, \"hw_tso\": %llu}\n", prof->name,
+	       "\"tcp_segments\": %llu, \"tx_segments_drops\": %llu, \"hw_tso\": %llu, "
+	       "\"gro_merged\": %llu, \"gro_parts\": %llu, \"worker_ns\": %.0f}\n", prof->name,
 	       frames, out_frames, hw_ip, hw_udp, multi,
 	       (unsigned long long)tlb_stats_read(&w->stats.forwarded),
 	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_TCP_SEGMENTS]),
-	       (unsigned long long)tlb_stats_read(&w->stats.drops[TLB_V_TX_SEGMENTS]), hw_tso);
+	       (unsigned long long)tlb_stats_read(&w->stats.drops[TLB_V_TX_SEGMENTS]), hw_tso,
+	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_GRO_MERGED]),
+	       (unsigned long long)tlb_stats_read(&w->stats.events[TLB_EV_GRO_PARTS]),
+	       (double)worker_tsc * 1e9 / (double)rte_get_tsc_hz());
 	tlb_port_close_all(&dp);
 	tlb_snapshot_free(snap);
 	tlb_worker_free(w);

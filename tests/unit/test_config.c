@@ -72,6 +72,7 @@ check_dataplane(const struct tlb_config *cfg)
 	assert_int_equal(cfg->dataplane.tcp_timeout, 60);
 	assert_int_equal(cfg->dataplane.tcp_fin_timeout, 5);
 	assert_int_equal(cfg->dataplane.udp_timeout, 30);
+	assert_int_equal(cfg->dataplane.gro, 1);
 }
 
 static void
@@ -97,6 +98,7 @@ check_defaults(const struct tlb_config *cfg)
 	assert_int_equal(cfg->dataplane.tcp_timeout, TLB_CONFIG_DEFAULT_TCP_TIMEOUT);
 	assert_int_equal(cfg->dataplane.tcp_fin_timeout, TLB_CONFIG_DEFAULT_TCP_FIN_TIMEOUT);
 	assert_int_equal(cfg->dataplane.udp_timeout, TLB_CONFIG_DEFAULT_UDP_TIMEOUT);
+	assert_int_equal(cfg->dataplane.gro, 0);
 	assert_int_equal(cfg->n_services, 1);
 	assert_string_equal(s->name, "web");
 	addr_is(&s->vip, "198.51.100.10");
@@ -398,8 +400,10 @@ static const struct row rows[] = {
 	{ "empty value for integer", HEAD "    port:\n", -EINVAL,
 	  { { 10, 10, "port: expected integer" } }, NULL },
 	{ "dataplane values", NODE "services: []\ndataplane:\n  flow_table_size: 5000\n"
-	  "  tcp_timeout: 60\n  tcp_fin_timeout: 5\n  udp_timeout: 0x1e\n", 0, { { 0 } },
+	  "  tcp_timeout: 60\n  tcp_fin_timeout: 5\n  udp_timeout: 0x1e\n  gro: on\n", 0, { { 0 } },
 	  check_dataplane },
+	{ "gro: true is not a value", NODE "services: []\ndataplane:\n  gro: true\n", -EINVAL,
+	  { { 7, 8, "gro: unknown value 'true' (expected off | on)" } }, NULL },
 	{ "flow_table_size 0 turns tracking off", NODE "services: []\ndataplane:\n"
 	  "  flow_table_size: 0\n", 0, { { 0 } }, check_tracking_off },
 	{ "flow_table_size below 1024", NODE "services: []\ndataplane:\n  flow_table_size: 10\n",
