@@ -33,6 +33,7 @@ typedef _Atomic uint64_t tlb_counter_t;	/* the one typedef: a counter cell */
 	X(TCP_SEGMENTS, tcp_segments)		/* ... into this many segments */	\
 	X(GRO_MERGED, gro_merged)		/* packets GRO made by coalescing ... */ \
 	X(GRO_PARTS, gro_parts)			/* ... of this many received packets */	\
+	X(L4_CKSUM_COMPLETED, l4_cksum_completed) /* checksums a virtio peer left to us */ \
 	X(FRAG_MAPPED, fragments_mapped)	/* later fragments placed by the fragment map */ \
 	X(FRAG_HELD, fragments_held)		/* early fragments held for their first */ \
 	X(FRAG_RELEASED, fragments_released)	/* ... sent once their first came */	\

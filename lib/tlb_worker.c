@@ -388,6 +388,36 @@ coalesced(const struct rte_mbuf *m, const struct tlb_pkt *p)
 }
 
 /*
+ * A TCP/UDP checksum the sender left to its device (a virtio peer's checksum
+ * offload, RTE_MBUF_F_RX_L4_CKSUM_NONE: the field holds only the
+ * pseudo-header sum, the data is intact) is computed here before the packet
+ * leaves whole, or the backend's stack would drop it: from scratch over the
+ * whole segment (any mbuf chain), then marked good (LCO may use it). Left as
+ * they are: fragments, IPv4 options and IPv6 extension headers (a source
+ * route changes the pseudo-header).
+ */
+static void
+complete_l4_cksum(struct tlb_worker *w, struct rte_mbuf *m, const struct tlb_pkt *p)
+{
+	const void *ip = rte_pktmbuf_mtod_offset(m, const void *, p->l3_off);
+	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
+	uint32_t off = p->proto == IPPROTO_TCP ? 16 : 6;	/* RFC 9293 3.1, RFC 768 */
+	uint16_t ck;
+
+	if (!(p->flags & TLB_PKT_F_L4) || (p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS)) ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) ||
+	    p->l4_off + off + 2 > m->data_len)
+		return;
+	l4[off] = l4[off + 1] = 0;
+	/* a computed 0 goes out as 0xffff for UDP (RFC 768) */
+	ck = p->kind == TLB_PKT_IPV4 ? rte_ipv4_udptcp_cksum_mbuf(m, ip, p->l4_off) :
+				       rte_ipv6_udptcp_cksum_mbuf(m, ip, p->l4_off);
+	memcpy(l4 + off, &ck, sizeof(ck));
+	m->ol_flags = (m->ol_flags & ~RTE_MBUF_F_RX_L4_CKSUM_MASK) | RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	tlb_stats_add(&w->stats.events[TLB_EV_L4_CKSUM_COMPLETED], 1);
+}
+
+/*
  * Wrap the client's IP packet for backend be of svc and queue it on the
  * egress port. Too big for the egress MTU: per the service's policy, drop it,
  * answer "too big", or (IPv4 without DF) send it as outer fragments.
@@ -401,11 +431,15 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
 	const struct tlb_encap_tmpl *t = &be->tmpl;
 	struct tlb_encap_pkt pk;
-	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len;
-	uint32_t lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
+	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len, lco_l4;
 	uint16_t tso_mss = 0, tso_l4_len = 0;
 	int fragment = 0, too_big;
 	uint8_t *hdr;
+
+	if (TLB_UNLIKELY((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE) &&
+	    !coalesced(m, p))		/* a coalesced packet's segments get fresh ones */
+		complete_l4_cksum(w, m, p);
+	lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
 
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
 	too_big = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu;
