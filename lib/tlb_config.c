@@ -617,8 +617,10 @@ parse_node(struct cfg_ctx *c, const struct cnode *n)
 	c->has_node = ok;
 }
 
-enum { PORT_NAME, PORT_MTU, PORT_OFFLOADS, PORT_TX_PORT, PORT_N };
-static const char *const port_keys[PORT_N] = { "name", "mtu", "tx_offloads", "tx_port" };
+static const char *const off_on_names[] = { "off", "on" };
+
+enum { PORT_NAME, PORT_MTU, PORT_OFFLOADS, PORT_TX_PORT, PORT_LRO, PORT_N };
+static const char *const port_keys[PORT_N] = { "name", "mtu", "tx_offloads", "tx_port", "lro" };
 
 static int
 parse_ports(struct cfg_ctx *c, const struct cnode *list)
@@ -672,6 +674,9 @@ parse_ports(struct cfg_ctx *c, const struct cnode *list)
 		if (v[PORT_TX_PORT] != NULL &&
 		    get_name(c, v[PORT_TX_PORT], "tx_port", true, p->tx_port))
 			txp[i] = v[PORT_TX_PORT];
+		if (v[PORT_LRO] != NULL &&
+		    get_enum(c, v[PORT_LRO], "lro", off_on_names, TLB_DIM(off_on_names), &e))
+			p->lro = (uint8_t)e;
 	}
 	/* Naming the port itself is allowed: it is the one-armed default. */
 	for (i = 0; i < n; i++) {
@@ -780,7 +785,6 @@ static const char *const svc_keys[SVC_N] = {
 	"table_size", "backends", "too_big", "fragments", "mss_clamp", "outer_udp_checksum",
 	"segmentation",
 };
-static const char *const off_on_names[] = { "off", "on" };
 static const char *const outer_udp_names[] = { "full", "zero" };
 static const char *const too_big_names[] = { "icmp", "drop" };
 static const char *const fragments_names[] = { "hold", "3tuple", "drop" };

@@ -94,6 +94,7 @@ struct tlb_config_port {
 	uint16_t mtu;			/* egress MTU for outer packets; default 1500 */
 	enum tlb_tx_offload_mode tx_offloads;
 	char tx_port[TLB_NAME_MAX];	/* "" = this port (one-armed) */
+	uint8_t lro;			/* 1: turn the NIC's TCP LRO on where offered */
 	struct tlb_config_mark mark;
 };
 

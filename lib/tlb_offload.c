@@ -38,20 +38,26 @@ tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa, enum tlb_tx_
 }
 
 uint64_t
-tlb_offload_rx_conf(uint64_t rx_capa)
+tlb_offload_rx_conf(uint64_t rx_capa, int lro)
 {
-	return rx_capa & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	uint64_t want = RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
+
+	/* LRO output is larger than one RX buffer: let the PMD chain it. */
+	if (lro && (rx_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO))
+		want |= RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_SCATTER;
+	return rx_capa & want;
 }
 
 const char *
 tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s%s%s (port offers "
+	snprintf(buf, len, "outer IPv4 checksum in %s, outer UDP checksum in %s%s%s%s%s (port offers "
 		 "ipv4_cksum=%d udp_cksum=%d outer_ipv4=%d outer_udp=%d vxlan_tso=%d udp_tnl_tso=%d)",
 		 c->hw_ip4 ? "hardware" : "software", c->hw_udp ? "hardware" : "software",
 		 c->software ? " (tx_offloads: software)" : "",
 		 c->rx_conf ? ", RX TCP/UDP checksum verdicts on (LCO for a software outer UDP "
 		 "checksum)" : "",
+		 c->rx_conf & RTE_ETH_RX_OFFLOAD_TCP_LRO ? ", LRO on" : "",
 		 c->tso_vxlan || c->tso_udp ? ", tunnel TSO" : "",
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM),

@@ -65,9 +65,11 @@ uint64_t tlb_offload_caps_init(struct tlb_offload_caps *c, uint64_t tx_capa,
 /*
  * The RX offloads to configure: TCP and UDP checksum verification where the
  * port offers them. The verdict lets a software outer UDP checksum come by
- * LCO; it is also what makes 'tx_offloads: software' cheap. Pure.
+ * LCO; it is also what makes 'tx_offloads: software' cheap. With lro (port
+ * key 'lro: on'), TCP LRO and scatter where offered: the coalesced packets
+ * carry RTE_MBUF_F_RX_LRO and leave as segments (lib/tlb_worker.c). Pure.
  */
-uint64_t tlb_offload_rx_conf(uint64_t rx_capa);
+uint64_t tlb_offload_rx_conf(uint64_t rx_capa, int lro);
 
 /* One line describing c for the start-up log, written to buf. Returns buf. */
 const char *tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t len);

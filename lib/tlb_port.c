@@ -188,8 +188,12 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, ui
 	}
 	conf.txmode.offloads = tlb_offload_caps_init(&rt->caps, info.tx_offload_capa,
 			pc != NULL ? pc->tx_offloads : TLB_TX_OFFLOAD_AUTO);
-	conf.rxmode.offloads = tlb_offload_rx_conf(info.rx_offload_capa);
+	conf.rxmode.offloads = tlb_offload_rx_conf(info.rx_offload_capa, pc != NULL && pc->lro);
 	rt->caps.rx_conf = conf.rxmode.offloads;
+	if (conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO)
+		conf.rxmode.max_lro_pkt_size = info.max_lro_pkt_size;	/* 0: ethdev's default */
+	else if (pc != NULL && pc->lro)
+		TLB_LOG(NOTICE, port, "%s: lro: on, but the device offers no TCP LRO", rt->name);
 	rc = rte_eth_dev_configure(port, rt->n_rxq, rt->n_txq, &conf);
 	if (rc != 0) {
 		TLB_LOG(ERR, port, "%s: rte_eth_dev_configure(%u rxq, %u txq, mtu %u): %s",

@@ -9,7 +9,8 @@ auto' the outer UDP checksum is requested from the "NIC", and the vhost side com
 software by summing from the UDP header on, the pre-filled pseudo-header included
 (research/dpdk-offloads.md 5.5): a wrong pre-fill would show as a bad checksum here. The
 same inputs with 'tx_offloads: software' must give the same bytes (but the outer IPv4 ID);
-both outputs must be valid for the independent decoder and tshark.
+both outputs must be valid for the independent decoder and tshark. The port also asks for
+'lro: on', which virtio-user offers (TCP_LRO), and its log line must say so.
 
 Usage: run_virtio_offload.py --tunlb PATH --workdir DIR
 """
@@ -42,7 +43,7 @@ SERVICES = """services:
 def config(mode):
     return ('node: {ipv4: 192.0.2.1, ipv6: "2001:db8::1", gateway_mac: "02:00:00:00:00:fe"}\n'
             "ports:\n  - {name: net_pcap0, tx_port: net_virtio_user0}\n"
-            f"  - {{name: net_virtio_user0, mtu: 1500, tx_offloads: {mode}}}\n" + SERVICES)
+            f"  - {{name: net_virtio_user0, mtu: 1500, tx_offloads: {mode}, lro: on}}\n" + SERVICES)
 
 
 def inputs():
@@ -105,8 +106,9 @@ def main():
                 if "net_virtio_user0 (port" in ln]
         want = "outer UDP checksum in hardware" if mode == "auto" else \
             "outer UDP checksum in software (tx_offloads: software)"
-        check(f"{mode}: tunlb ran (exit 0) and says '{want}'", r.returncode == 0 and line and
-              want in line[0], (r.returncode, line, r.stderr[-400:]))
+        check(f"{mode}: tunlb ran (exit 0) and says '{want}' and, for 'lro: on', 'LRO on' "
+              "(virtio-user offers TCP_LRO)", r.returncode == 0 and line and
+              want in line[0] and "LRO on" in line[0], (r.returncode, line, r.stderr[-400:]))
         frames = [f for _, f in D.read_pcap(w(mode + ".pcap"))] if os.path.exists(w(mode + ".pcap")) else []
         outs[mode] = frames
         d = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "tools", "tlbdecode.py"),

@@ -36,7 +36,7 @@ import tlbdecode as D  # noqa: E402
 MSS = 1400
 CONFIG = """node: {ipv4: 192.0.2.1, ipv6: "2001:db8::1", gateway_mac: "02:00:00:00:00:fe"}
 ports:
-  - {name: net_vhost0, tx_port: net_pcap0}
+  - {name: net_vhost0, tx_port: net_pcap0, lro: on}
   - {name: net_pcap0, mtu: 1500}
 services:
   - {name: t4, vip: 198.51.100.10, port: 80, protocol: tcp, encap: gue, table_size: 101,
@@ -144,6 +144,9 @@ def main():
           "TCP checksum offload is hw" in log and "UDP checksum offload is hw" in log and
           f"TSO segment size for non-tunneled packets is {MSS}" in log, log[-800:])
     check("tunlb stopped cleanly on SIGTERM", rc == 0 and ok, (rc, open(w("tunlb.log")).read()[-500:]))
+    check("net_vhost offers no LRO ('lro: on' says so at start-up); a guest's GSO packets still "
+          "come flagged RX_LRO", "net_vhost0: lro: on, but the device offers no TCP LRO" in
+          open(w("tunlb.log")).read(), "")
     cfg = D.load_config(w("vrx.yaml"))
     svcs = [D.normalize_service(s) for s in cfg["services"]]
     frames = [f for _, f in D.read_pcap(w("out.pcap"))] if os.path.exists(w("out.pcap")) else []

@@ -150,7 +150,9 @@ check_explicit(const struct tlb_config *cfg)
 	assert_int_equal(cfg->ports[0].mtu, 9702);
 	assert_int_equal(cfg->ports[0].tx_offloads, TLB_TX_OFFLOAD_SOFTWARE);
 	assert_string_equal(cfg->ports[0].tx_port, "0000:01:00.0");
+	assert_int_equal(cfg->ports[0].lro, 0);
 	assert_string_equal(cfg->ports[1].name, "0000:01:00.0");
+	assert_int_equal(cfg->ports[1].lro, 1);
 	assert_int_equal(cfg->ports[1].mtu, 576);
 	assert_int_equal(cfg->ports[1].tx_offloads, TLB_TX_OFFLOAD_AUTO);
 	assert_string_equal(cfg->ports[1].tx_port, "");
@@ -293,6 +295,7 @@ static const struct row rows[] = {
 	  "  - name: 0000:01:00.0\n"
 	  "    mtu: 576\n"
 	  "    tx_offloads: auto\n"
+	  "    lro: on\n"
 	  "services:\n" SVC("web")
 	  "    port: 65535\n"
 	  "    gue_variant: 1\n"
@@ -539,6 +542,8 @@ static const struct row rows[] = {
 	  "      - address: 203.0.113.11\n"
 	  "        state: up\n", -EINVAL,
 	  { { 12, 16, "state: unknown value 'up' (expected active | draining | down)" } }, NULL },
+	{ "lro: yes", NODE "ports:\n  - name: p0\n    lro: yes\nservices: []\n",
+	  -EINVAL, { { 7, 10, "lro: unknown value 'yes' (expected off | on)" } }, NULL },
 	{ "unknown tx_offloads", NODE "ports:\n  - name: p0\n    tx_offloads: hw\nservices: []\n",
 	  -EINVAL, { { 7, 18, "tx_offloads: unknown value 'hw' (expected auto | software)" } },
 	  NULL },
