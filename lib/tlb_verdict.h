@@ -2,6 +2,8 @@
 #ifndef TLB_VERDICT_H
 #define TLB_VERDICT_H
 
+#include <errno.h>
+
 /*
  * Fast-path verdicts. TLB_V_OK means "go on"; every other value is a drop
  * reason and names its own counter (design.md section 7). The X-macro keeps the
@@ -32,7 +34,9 @@
 	X(FRAG_TIMEOUT, fragment_timeout)	/* held fragment whose first never came */ \
 	X(FRAG_HOLD_FULL, fragment_hold_full)	/* no room to hold an early fragment */ \
 	X(NO_MBUF, no_mbuf)		/* mbuf pool empty (outer fragmentation) */ \
-	X(TX_PREPARE, tx_prepare)	/* rte_eth_tx_prepare() refused the packet */ \
+	X(TX_PREPARE, tx_prepare)	/* rte_eth_tx_prepare() refused the packet (rte_errno other) */ \
+	X(TX_PREPARE_INVAL, tx_prepare_einval)	/* ... EINVAL: offload lengths/flags inconsistent */ \
+	X(TX_PREPARE_NOTSUP, tx_prepare_enotsup) /* ... ENOTSUP: an offload the port does not do */ \
 	X(TX_FULL, tx_full)		/* TX queue full: rte_eth_tx_burst() left it */ \
 	X(TX_TOO_BIG, tx_too_big)	/* frame above the port's MTU at TX (some PMDs stop the burst) */ \
 	X(TX_SEGMENTS, tx_segments)	/* more mbuf segments than the port's TX descriptors take */
@@ -47,5 +51,13 @@ enum tlb_verdict {
 
 /* JSON / telemetry name of a drop reason; "ok" for TLB_V_OK. */
 const char *tlb_verdict_name(enum tlb_verdict v);
+
+/* The drop reason of a packet rte_eth_tx_prepare() refused with rte_errno err. */
+static inline enum tlb_verdict
+tlb_verdict_tx_prepare(int err)
+{
+	return err == EINVAL ? TLB_V_TX_PREPARE_INVAL :
+	       err == ENOTSUP ? TLB_V_TX_PREPARE_NOTSUP : TLB_V_TX_PREPARE;
+}
 
 #endif /* TLB_VERDICT_H */

@@ -145,7 +145,7 @@ flush_port(struct tlb_worker *w, uint16_t port)
 		if (ok == n)
 			break;
 		/* pkts[ok] was refused by prepare (rte_errno says why): drop, go on. */
-		drop(w, pkts[ok], TLB_V_TX_PREPARE);
+		drop(w, pkts[ok], tlb_verdict_tx_prepare(rte_errno));
 		pkts += ok + 1;
 		n = (uint16_t)(n - ok - 1);
 	}

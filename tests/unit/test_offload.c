@@ -461,6 +461,17 @@ inner_tcp_ok(const uint8_t *f, uint32_t len, uint32_t il3)
  * strict and the scratch profiles; a wrong TSO pre-fill (the length left in
  * the pseudo-header) and a wrong l2_len are caught.
  */
+/* A packet rte_eth_tx_prepare() refuses is counted under its rte_errno. */
+static void
+test_tx_prepare_reasons(void **state)
+{
+	(void)state;
+	assert_string_equal(tlb_verdict_name(tlb_verdict_tx_prepare(EINVAL)), "tx_prepare_einval");
+	assert_string_equal(tlb_verdict_name(tlb_verdict_tx_prepare(ENOTSUP)), "tx_prepare_enotsup");
+	assert_string_equal(tlb_verdict_name(tlb_verdict_tx_prepare(EPERM)), "tx_prepare");
+	assert_string_equal(tlb_verdict_name(tlb_verdict_tx_prepare(0)), "tx_prepare");
+}
+
 static void
 test_tso_reference_nic(void **state)
 {
@@ -546,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_lco),
 		cmocka_unit_test(test_lco_eligible),
 		cmocka_unit_test(test_tso_reference_nic),
+		cmocka_unit_test(test_tx_prepare_reasons),
 		cmocka_unit_test(test_reference_nic_catches),
 	};
 
