@@ -90,6 +90,7 @@ if [ "$fuzz_secs" != 0 ]; then
 		meson configure "$fuzzdir" "${opts[@]}" >/dev/null
 	fi
 	if ninja -C "$fuzzdir" tests/fuzz/fuzz_datapath tests/fuzz/fuzz_config tests/fuzz/fuzz_local \
+		tests/fuzz/fuzz_gro \
 		>/dev/null; then
 		"$top/tests/fuzz/run_fuzz.sh" "$fuzzdir" "$fuzz_secs" "$extra" || status=1
 	else

@@ -8,6 +8,7 @@ Files are named seed-<what>; the script removes and rewrites only those, so cras
 regression tests (regress-<what>, committed by hand) stay.  Input layouts:
   datapath/  byte 0 mode, byte 1 split offset, then the Ethernet frame (see fuzz_datapath.c)
   local/     byte 0 tailroom, then the frame (fuzz_local.c)
+  gro/       byte 0 mode (bit 0: RX verdicts), then frames each after a 2-byte length (fuzz_gro.c)
   config/    a config file as is (every file of config/, plus broken variants)
 Addresses match the fixed config of fuzz_datapath.c and the node of fuzz_common.c.
 """
@@ -169,6 +170,29 @@ def sequences():
             ("flow-3", SEQ | PORT1, seq(first, first, later, later))]
 
 
+def gro_inputs():
+    """(name, body) bursts for fuzz_gro: TCP/IPv4 streams, odd sizes, a gap, a PSH, CE, bad checksum."""
+    def seg(i, size, flags="A", tos=0, sport=40000, chk=None):
+        t = TCP(sport=sport, dport=80, seq=1000 + i * size, ack=7, flags=flags,
+                options=[("NOP", None), ("NOP", None), ("Timestamp", (1, 2))])
+        if chk is not None:
+            t.chksum = chk
+        return eth() / IP(src=C4, dst=VIP4, flags="DF", id=i, tos=tos) / t / Raw(bytes([i]) * size)
+    stream = [seg(i, 100) for i in range(6)]
+    odd = [seg(0, 7), eth() / IP(src=C4, dst=VIP4, flags="DF", id=1) /
+           TCP(sport=40000, dport=80, seq=1007, ack=7, flags="A",
+               options=[("NOP", None), ("NOP", None), ("Timestamp", (1, 2))]) / Raw(b"q" * 9)]
+    mixed = [seg(0, 50), seg(1, 50, flags="PA"), seg(2, 50), seg(3, 50, tos=3), seg(4, 50, chk=1),
+             seg(5, 50), seg(0, 50, sport=40001), seg(2, 50, sport=40001), seg(1, 50, sport=40001)]
+    padded = [eth() / IP(src=C4, dst=VIP4, flags="DF", id=i) /
+              TCP(sport=40002, dport=80, seq=1000 + i, ack=7, flags="A") / Raw(b"p") for i in range(3)]
+    out = []
+    for name, frames in (("stream", stream), ("odd", odd), ("mixed", mixed), ("padded", padded)):
+        for mode in (0, 1):
+            out.append(("%s-m%d" % (name, mode), bytes([mode]) + seq(*frames)))
+    return out
+
+
 def write_dir(d, files):
     os.makedirs(d, exist_ok=True)
     for f in os.listdir(d):
@@ -215,6 +239,7 @@ def main():
         dp.append(("seq-%s-m%02x" % (name, m), bytes([m, 0]) + body))
     write_dir(os.path.join(a.out, "datapath"), dp)
     write_dir(os.path.join(a.out, "local"), local)
+    write_dir(os.path.join(a.out, "gro"), gro_inputs())
     cfgs = []
     cdir = os.path.join(ROOT, "config")
     for fn in sorted(os.listdir(cdir)):
@@ -224,7 +249,7 @@ def main():
     cfgs += sorted(CONFIG_VARIANTS.items())
     write_dir(os.path.join(a.out, "config"), cfgs)
     total = 0
-    for sub in ("datapath", "local", "config"):
+    for sub in ("datapath", "local", "config", "gro"):
         d = os.path.join(a.out, sub)
         n = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
         total += n

@@ -21,7 +21,7 @@ secs=${2:?usage: run_fuzz.sh BUILD_DIR SECONDS [RESULTS_FILE] [TARGET...]}
 results=${3:-}
 shift 3 2>/dev/null || shift $#
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(datapath config local)
+[ ${#targets[@]} -gt 0 ] || targets=(datapath config local gro)
 
 failed=0
 for t in "${targets[@]}"; do
