@@ -25,7 +25,6 @@ every check passed.
 import argparse
 import json
 import math
-import os
 import re
 import signal
 import sys

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from scapy.all import IP, TCP, UDP, Ether, rdpcap, wrpcap
+from scapy.all import IP, TCP, Ether, rdpcap, wrpcap
 
 CONFIG = """\
 node:

@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 import tlbdecode as D  # noqa: E402
 
 from scapy.all import (ICMP, IP, TCP, UDP, Ether, ICMPv6PacketTooBig, IPv6, IPv6ExtHdrFragment,  # noqa: E402
-                       Raw, defragment, defragment6, fragment, fragment6, raw, wrpcap, rdpcap)
+                       Raw, defragment, defragment6, fragment, fragment6, raw, wrpcap)
 
 CLIENT_MAC = "02:00:00:00:00:01"
 PORT_MAC = "02:70:63:61:70:00"		# net_pcap0

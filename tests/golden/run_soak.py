@@ -239,7 +239,7 @@ def main():
     rep.check(rx == fwd + sum(replies.values()) + sum(drops.values()),
               "rx == forwarded + answers + drops (every packet counted once)",
               "rx %d fwd %d answers %d drops %d" % (rx, fwd, sum(replies.values()), sum(drops.values())))
-    cycles, n = rx / len(frames), len(frames)
+    cycles = rx / len(frames)
     local = sum(replies.get(k, 0) for k in ("arp", "nd", "echo", "echo6"))
     icmp = replies.get("frag_needed", 0) + replies.get("ptb", 0) + drops.get("too_big_ratelimited", 0)
     held = drops.get("fragment_hold_full", 0) + drops.get("fragment_timeout", 0)
