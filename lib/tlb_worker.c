@@ -236,29 +236,61 @@ send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const s
 {
 	const struct tlb_port_rt *in = &w->dp->port[in_port];
 	const struct tlb_port_rt *out = &w->dp->port[in->tx_port];
+	struct rte_mbuf *a = m;		/* the answer: m itself, or a copy of m's start */
 	enum tlb_verdict v;
 	uint32_t start = 0, len;
 
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6 ||
 	    ((p->flags & TLB_PKT_F_FRAG) && !(p->flags & TLB_PKT_F_FIRST_FRAG)) ||
-	    m->nb_segs != 1 || rte_pktmbuf_headroom(m) < TLB_ICMP6_TOO_BIG_HDRS)
+	    (m->nb_segs == 1 && rte_pktmbuf_headroom(m) < TLB_ICMP6_TOO_BIG_HDRS))
 		return TLB_V_TOO_BIG;
 	if (!tlb_icmp_bucket_take(&w->icmp, rte_rdtsc()))
 		return TLB_V_TOO_BIG_RATELIMIT;
-	len = tlb_icmp_too_big(rte_pktmbuf_mtod(m, uint8_t *), p,
+	if (TLB_UNLIKELY(m->nb_segs != 1)) {
+		/*
+		 * A chained packet (a jumbo frame in 2 KB buffers, LRO, a virtio
+		 * peer's GSO): the error quotes only its start (RFC 1812 4.3.2.3,
+		 * RFC 4443 2.4), so that start goes to one fresh segment.
+		 */
+		uint32_t lim = p->kind == TLB_PKT_IPV4 ? TLB_ICMP4_MAX_LEN - TLB_ICMP4_TOO_BIG_HDRS :
+							 TLB_ICMP6_MAX_LEN - TLB_ICMP6_TOO_BIG_HDRS;
+		uint32_t n = (uint32_t)p->l3_off + RTE_MIN((uint32_t)p->ip_len, lim);
+		const void *src;
+		uint8_t *d;
+
+		RTE_BUILD_BUG_ON(RTE_PKTMBUF_HEADROOM < TLB_ICMP6_TOO_BIG_HDRS);
+		a = rte_pktmbuf_alloc(in->pool);
+		if (a == NULL)
+			return TLB_V_NO_MBUF;
+		d = (uint8_t *)rte_pktmbuf_append(a, (uint16_t)n);
+		src = d != NULL ? rte_pktmbuf_read(m, 0, n, d) : NULL;
+		if (src == NULL) {
+			rte_pktmbuf_free(a);
+			return TLB_V_TOO_BIG;
+		}
+		if (src != d)
+			memcpy(d, src, n);
+	}
+	len = tlb_icmp_too_big(rte_pktmbuf_mtod(a, uint8_t *), p,
 			       (uint16_t)(out->mtu - (be->tmpl.len - RTE_ETHER_HDR_LEN)), in->mac,
 			       w->ip_id++, &start);
-	rte_pktmbuf_prepend(m, (uint16_t)start);
-	m->data_len = (uint16_t)len;
-	m->pkt_len = len;
-	tlb_offload_finish_local(m);
-	v = tx_check(w, in_port, m);
+	rte_pktmbuf_prepend(a, (uint16_t)start);
+	a->data_len = (uint16_t)len;
+	a->pkt_len = len;
+	tlb_offload_finish_local(a);
+	v = tx_check(w, in_port, a);
 	if (v != TLB_V_OK)
-		return v;
+		goto fail;
 	tlb_stats_add(&w->stats.replies[p->kind == TLB_PKT_IPV4 ? TLB_REPLY_FRAG_NEEDED :
 					 TLB_REPLY_PTB], 1);
-	enqueue(w, in_port, m);
+	if (a != m)
+		rte_pktmbuf_free(m);
+	enqueue(w, in_port, a);
 	return TLB_V_OK;
+fail:
+	if (a != m)
+		rte_pktmbuf_free(a);	/* m goes with the verdict */
+	return v;
 }
 
 /* Send the encapsulated m as outer fragments the backend reassembles. */
