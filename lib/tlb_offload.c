@@ -58,7 +58,7 @@ tlb_offload_caps_describe(const struct tlb_offload_caps *c, char *buf, size_t le
 		 c->rx_conf ? ", RX TCP/UDP checksum verdicts on (LCO for a software outer UDP "
 		 "checksum)" : "",
 		 c->rx_conf & RTE_ETH_RX_OFFLOAD_TCP_LRO ? ", LRO on" : "",
-		 c->tso_vxlan || c->tso_udp ? ", tunnel TSO" : "",
+		 tlb_offload_tunnel_tso(c) ? ", tunnel TSO" : "",
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_UDP_CKSUM),
 		 !!(c->tx_capa & RTE_ETH_TX_OFFLOAD_OUTER_IPV4_CKSUM),

@@ -292,6 +292,13 @@ tlb_offload_lco_l4(const struct rte_mbuf *m, const struct tlb_pkt *p,
 	return (uint32_t)t->len + p->l4_off - p->l3_off;
 }
 
+/* Does the port offer tunnel TSO for any encapsulation (VXLAN_TNL_TSO / UDP_TNL_TSO)? Pure. */
+static inline int
+tlb_offload_tunnel_tso(const struct tlb_offload_caps *c)
+{
+	return c->tso_vxlan || c->tso_udp;
+}
+
 /*
  * Can the NIC segment a TCP packet of t's encapsulation (inner IPv4 when
  * inner4) with tunnel TSO? Only with every companion capability

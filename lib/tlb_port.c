@@ -284,7 +284,7 @@ tlb_port_setup(struct tlb_dp *dp, const struct tlb_config *cfg)
 			goto fail;
 		}
 		rt->tx_port = out;
-		if (cfg->dataplane.gro && !dp->port[out].caps.tso_vxlan && !dp->port[out].caps.tso_udp)
+		if (cfg->dataplane.gro && !tlb_offload_tunnel_tso(&dp->port[out].caps))
 			TLB_LOG(NOTICE, port, "%s: gro: on, but its egress port %s has no tunnel TSO: "
 				"GRO merges none of its traffic (segmenting merged packets again in "
 				"software costs more than merging saves)", rt->name, dp->port[out].name);
