@@ -18,6 +18,7 @@
 #define TLB_ICMP6_TOO_BIG_HDRS 48	/* IPv6 40 + ICMPv6 8 */
 #define TLB_ICMP4_MAX_LEN 576		/* RFC 1812 4.3.2.3: the error's IP datagram at most */
 #define TLB_ICMP6_MAX_LEN 1280		/* RFC 4443 2.4(c): the minimum IPv6 MTU */
+#define TLB_IPV6_MIN_MTU 1280		/* RFC 8200 section 5: every link takes this much */
 
 /*
  * Turn the client packet in frame[0..len) (parsed as p, IPv4 or IPv6) into a

@@ -226,7 +226,8 @@ handle_local(struct tlb_worker *w, const struct tlb_snapshot *s, const struct tl
 /*
  * "Too big" for a client that refused fragmentation (IPv4 DF) or cannot be
  * fragmented for (IPv6): answer with ICMP frag-needed / PTB reporting the
- * egress MTU minus this backend's tunnel overhead (RFC 1191, RFC 4443), from
+ * egress MTU minus this backend's tunnel overhead (RFC 1191, RFC 4443; for
+ * IPv6 at least 1280, RFC 2473 7.1), from
  * the VIP, back out of the receiving port; rate-limited per worker. Never
  * about an ICMP error or a later fragment (RFC 1122 3.2.2, RFC 4443 2.4(e)).
  */
@@ -239,6 +240,7 @@ send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const s
 	struct rte_mbuf *a = m;		/* the answer: m itself, or a copy of m's start */
 	enum tlb_verdict v;
 	uint32_t start = 0, len;
+	uint16_t mtu;
 
 	if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6 ||
 	    ((p->flags & TLB_PKT_F_FRAG) && !(p->flags & TLB_PKT_F_FIRST_FRAG)) ||
@@ -271,9 +273,10 @@ send_too_big(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m, const s
 		if (src != d)
 			memcpy(d, src, n);
 	}
-	len = tlb_icmp_too_big(rte_pktmbuf_mtod(a, uint8_t *), p,
-			       (uint16_t)(out->mtu - (be->tmpl.len - RTE_ETHER_HDR_LEN)), in->mac,
-			       w->ip_id++, &start);
+	mtu = (uint16_t)(out->mtu - (be->tmpl.len - RTE_ETHER_HDR_LEN));
+	if (p->kind == TLB_PKT_IPV6 && mtu < TLB_IPV6_MIN_MTU)
+		mtu = TLB_IPV6_MIN_MTU;		/* RFC 2473 7.1(a); smaller ones go as fragments */
+	len = tlb_icmp_too_big(rte_pktmbuf_mtod(a, uint8_t *), p, mtu, in->mac, w->ip_id++, &start);
 	rte_pktmbuf_prepend(a, (uint16_t)start);
 	a->data_len = (uint16_t)len;
 	a->pkt_len = len;
@@ -493,6 +496,13 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 			;	/* coalesced, but not segmentable (IP options): whole, as received */
 		} else if (svc->too_big == TLB_TOO_BIG_DROP) {
 			return TLB_V_TOO_BIG;
+		} else if (p->kind == TLB_PKT_IPV6 && p->ip_len <= TLB_IPV6_MIN_MTU) {
+			/*
+			 * RFC 2473 7.1(b): to IPv6 the tunnel is a link, which must take
+			 * 1280 bytes (RFC 8200 5); below that the entry point fragments
+			 * the outer packet (a "too big" below 1280 would be a blackhole).
+			 */
+			fragment = 1;
 		} else if (p->kind != TLB_PKT_IPV4 || (p->flags & TLB_PKT_F_DF)) {
 			return send_too_big(w, in_port, m, p, be);
 		} else {

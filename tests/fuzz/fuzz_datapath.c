@@ -887,7 +887,11 @@ check_encap(const uint8_t *b, uint32_t len, int frag, struct in_frame *in, uint3
 	return src;
 }
 
-/* Too-big answer to x: the MTU reported is the egress MTU minus a usable backend's overhead. */
+/*
+ * Too-big answer to x: the MTU reported is the egress MTU minus a usable
+ * backend's overhead, for IPv6 at least 1280 (RFC 2473 7.1: an IPv6 packet of
+ * at most 1280 bytes is sent as outer fragments, never answered).
+ */
 static void
 check_too_big_mtu(const struct in_frame *x, uint32_t mtu, uint16_t egress)
 {
@@ -899,10 +903,16 @@ check_too_big_mtu(const struct in_frame *x, uint32_t mtu, uint16_t egress)
 		   "whose policy is icmp");
 	FUZZ_CHECK(x->p.kind == TLB_PKT_IPV6 || (x->p.flags & TLB_PKT_F_DF),
 		   "too-big answer to IPv4 without DF (must be fragmented)");
+	FUZZ_CHECK(x->p.kind != TLB_PKT_IPV6 || x->ip_len > 1280,
+		   "too-big answer to a %zu-byte IPv6 packet (at most 1280: fragment the outer)",
+		   x->ip_len);
 	for (i = 0; i < s->n_backends; i++) {
 		const struct tlb_config_backend *b = &s->backends[i];
+		uint32_t want = dp.port[egress].mtu - (hdr_len(s, b) - 14);
 
-		if (usable(b) && mtu == dp.port[egress].mtu - (hdr_len(s, b) - 14)) {
+		if (x->p.kind == TLB_PKT_IPV6 && want < 1280)
+			want = 1280;
+		if (usable(b) && mtu == want) {
 			ok = 1;
 			FUZZ_CHECK(x->ip_len + hdr_len(s, b) - 14 > dp.port[egress].mtu,
 				   "too-big answer to a packet that fits (%zu bytes)", x->ip_len);

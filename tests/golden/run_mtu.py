@@ -436,6 +436,35 @@ def chained_cases(a):
           st.get("mempool"), st.get("mempool"))
 
 
+def ipv6_min_mtu_cases(a):
+    """RFC 2473 7.1: to IPv6 the tunnel is a link that must carry 1280 bytes (RFC 8200 5).
+    Egress MTU 1300 leaves 1268 inside GUE over IPv4: an IPv6 packet of at most 1280 bytes
+    goes as outer IPv4 fragments (a 'too big' reporting less than 1280 would be a
+    blackhole), a larger one gets a packet too big reporting 1280."""
+    fits = eth() / IPv6(src="2001:db8:c::6", dst="2001:db8:100::40") / \
+        TCP(sport=45000, dport=443, flags="PA") / Raw(b"m" * (1280 - 60))
+    over = eth() / IPv6(src="2001:db8:c::7", dst="2001:db8:100::40") / \
+        TCP(sport=45001, dport=443, flags="PA") / Raw(b"o" * (1400 - 60))
+    cfg = config().replace("    mtu: 1500\n", "    mtu: 1300\n", 1)
+    out, st, bad = run(a.tunlb, a.workdir, "v6min", cfg, [fits, over], tcp=False)
+    frags = [Ether(f) for f in out if D.parse_eth(f)["type"] == 0x0800 and
+             D.parse_ip(f[14:])["proto"] == 17]
+    whole = defragment([IP(raw(f[IP])) for f in frags]) if frags else []
+    inner = b""
+    if len(whole) == 1:
+        o = D.parse_ip(raw(whole[0]))
+        inner = o["packet"][o["l4"] + 8 + 4:]           # UDP + GUE variant 0
+    check("MTU 1300, 1280-byte IPv6 packet: outer IPv4 fragments within the MTU, reassembling to "
+          "the client's packet", len(frags) == 2 and all(len(raw(f)) - 14 <= 1300 for f in frags)
+          and inner == raw(fits)[14:], [len(raw(f)) for f in frags])
+    ptb = [f for f in out if D.parse_eth(f)["type"] == 0x86dd and D.parse_ip(f[14:])["proto"] == 58]
+    icmp = D.parse_ip(ptb[0][14:])["packet"][40:] if ptb else b""
+    check("MTU 1300, 1400-byte IPv6 packet: packet too big reporting 1280, not 1268",
+          len(ptb) == 1 and icmp[0] == 2 and struct.unpack("!I", icmp[4:8])[0] == 1280,
+          icmp[:8].hex())
+    check("  no bad checksum (tshark)", not bad, bad)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tunlb", required=True)
@@ -448,6 +477,7 @@ def main():
     mss_cases(a)
     tx_limit_cases(a)
     chained_cases(a)
+    ipv6_min_mtu_cases(a)
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
