@@ -23,7 +23,8 @@ lib/tlb_parse.c and lib/tlb_verdict.h, never from what the binary does:
     the MTU the tunnel leaves); without DF sent as outer IPv4 fragments (reassembled here, each checked,
     then the whole checked like any other);
   * 8000- and 9000-byte frames: net_pcap reads them into chains of 2 KiB mbufs (multi-segment): without
-    DF forwarded as outer fragments; with DF or IPv6 'too_big' (no answer from a multi-segment packet);
+    DF forwarded as outer fragments; with DF or IPv6 answered like any too-big packet (the quote is
+    copied from the chain to one mbuf);
     headers past the first segment are 'multiseg_header', and so are local answers and padding spread
     over segments; cuts of a chain are 'truncated';
   * ICMP / ICMPv6 errors quoting garbage to a VIP: 'bad_icmp_quote' (no complete TCP/UDP quote),
@@ -349,10 +350,10 @@ def build():
     assert len(j8) == 8000
     c.add(j8, ("fwd", "dns4"), "jumbo", "8000-byte IPv4/UDP without DF (4 segments in): outer fragments")
     j9 = raw(eth() / IP(src=C4, dst=VIP4, flags="DF") / UDP(sport=3001, dport=53) / Raw(b"9" * (9000 - 42)))
-    c.drop(j9, "too_big", "jumbo", "9000-byte IPv4/UDP with DF: too big, no ICMP answer from a multi-segment "
-           "packet")
-    c.drop(eth() / IPv6(src=C6, dst=VIP6) / UDP(sport=3005, dport=53) / Raw(b"v" * (9000 - 62)), "too_big",
-           "jumbo", "9000-byte IPv6/UDP: too big, no ICMP answer from a multi-segment packet")
+    c.add(j9, ("reply", "frag_needed"), "jumbo", "9000-byte IPv4/UDP with DF: too big, frag-needed "
+          "from the chain's start copied to one mbuf")
+    c.add(eth() / IPv6(src=C6, dst=VIP6) / UDP(sport=3005, dport=53) / Raw(b"v" * (9000 - 62)),
+          ("reply", "ptb"), "jumbo", "9000-byte IPv6/UDP: too big, packet too big from the chain's start")
     j9f = raw(eth() / IP(src=C4, dst=VIP4) / UDP(sport=3004, dport=53) / Raw(b"F" * (9000 - 42)))
     c.add(j9f, ("fwd", "dns4"), "jumbo", "9000-byte IPv4/UDP without DF: 7 outer fragments")
     j6 = raw(eth() / IPv6(src=C6, dst=VIP6) / IPv6ExtHdrDestOpt(len=255, autopad=0, nh=6) / Raw(b"\0" * 2046) /
