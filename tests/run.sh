@@ -24,6 +24,12 @@ fuzz_secs=${TLB_FUZZ_SECONDS:-60}
 
 "$top/app/setup.sh" --builddir "$builddir" || { echo "0 passed, 1 failed"; exit 1; }
 
+# DPDK leaves a runtime directory per --file-prefix in /var/run/dpdk. Those this run
+# creates (every test uses its own prefix: tlb*, tunlb*, fuzzdp*) are removed at the
+# end, once its processes are gone; nothing older or of another name is touched.
+stamp=$(mktemp)
+trap 'rm -f "$stamp"' EXIT
+
 # DPDK tests need root (vdevs, memory locking); say so instead of failing obscurely.
 if [ "$(id -u)" -ne 0 ]; then
 	echo "tests/run.sh: run as root (sudo): the golden tests start DPDK" >&2
@@ -98,6 +104,11 @@ if [ "$fuzz_secs" != 0 ]; then
 		record fuzz-build FAIL
 	fi
 	echo "tests/run.sh: stage 3 (fuzzing, ${fuzz_secs} s per target) took $((SECONDS - t0)) s"
+fi
+
+if [ -d /var/run/dpdk ]; then
+	find /var/run/dpdk -mindepth 1 -maxdepth 1 -type d -newer "$stamp" \
+		\( -name 'tlb*' -o -name 'tunlb*' -o -name 'fuzzdp*' \) -exec rm -rf {} + 2>/dev/null || true
 fi
 
 /usr/bin/python3 - "$builddir/meson-logs/testlog.json" "$extra" $asan_logs <<'PY'
