@@ -34,9 +34,9 @@ tlb_gro_part(struct rte_mbuf *m, const struct tlb_pkt *p, int dynoff, uint16_t i
 		return 0;
 	ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l3_off);
 	tcp = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);
-	thl = (uint32_t)(tcp[12] >> 4) * 4u;
+	thl = p->tcp_hlen;
 	tcp_len = (uint32_t)p->ip_len - IPV4_HDR_LEN;
-	if (thl < sizeof(struct rte_tcp_hdr) || thl >= tcp_len)	/* no payload: nothing to merge */
+	if (thl >= tcp_len)		/* no payload: nothing to merge */
 		return 0;
 	if (ipv != RTE_MBUF_F_RX_IP_CKSUM_GOOD && tlb_cksum_buf(ip, IPV4_HDR_LEN) != 0)
 		return 0;

@@ -356,6 +356,7 @@ tlb_parse_tcp(const struct tlb_parse_buf *b, struct tlb_pkt *p, uint32_t l4, uin
 	p->sport = tlb_parse_rd16(h + offsetof(struct rte_tcp_hdr, src_port));
 	p->dport = tlb_parse_rd16(h + offsetof(struct rte_tcp_hdr, dst_port));
 	p->tcp_flags = h[offsetof(struct rte_tcp_hdr, tcp_flags)];
+	p->tcp_hlen = (uint8_t)hlen;
 	return TLB_V_OK;
 }
 

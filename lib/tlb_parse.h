@@ -41,6 +41,7 @@ struct tlb_pkt {
 	uint8_t icmp_type;	/* ICMP / ICMPv6 type when proto is 1 / 58 and F_L4 */
 	uint8_t icmp_code;
 	uint8_t tcp_flags;	/* TCP flags byte when proto is 6 and F_L4 */
+	uint8_t tcp_hlen;	/* TCP header length, options included (20..60), ditto */
 	uint16_t sport;		/* TCP/UDP source port, host order; 0 otherwise */
 	uint16_t dport;		/* TCP/UDP destination port, host order; 0 otherwise */
 	uint32_t frag_id;	/* IPv4 identification / IPv6 fragment identification (F_FRAG) */

@@ -319,6 +319,30 @@ send_fragments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
 }
 
 /*
+ * Is m a TCP packet coalesced from segments (NIC LRO, a virtio peer's TSO,
+ * our GRO: RTE_MBUF_F_RX_LRO with the segment size in tso_segsz) whose
+ * payload is more than one such segment? It then leaves as segments of that
+ * size even where the MTU would take it whole: the backend announced an MSS,
+ * and Linux GRO/GSO keep the sender's segment size the same way.
+ */
+static inline int
+coalesced(const struct rte_mbuf *m, const struct tlb_pkt *p)
+{
+	return (m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 &&
+	       p->proto == IPPROTO_TCP && (p->flags & TLB_PKT_F_L4) &&
+	       (uint32_t)p->ip_len > (uint32_t)(p->l4_off - p->l3_off) + p->tcp_hlen + m->tso_segsz;
+}
+
+/* mss, or the segment size m was coalesced from (coalesced()) when that is smaller. */
+static inline uint32_t
+coalesced_mss(const struct rte_mbuf *m, uint32_t mss)
+{
+	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
+		return m->tso_segsz;
+	return mss;
+}
+
+/*
  * Segment the client's TCP packet p (too big for the egress MTU once
  * encapsulated) in software (lib/tlb_tso: Linux GSO semantics), wrap each
  * segment for be and queue it: new single-segment mbufs from the egress
@@ -346,8 +370,7 @@ send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
 	mss = (uint32_t)out->mtu - (t->len - RTE_ETHER_HDR_LEN) - tso.hdr_len;
 	if (room - t->len - tso.hdr_len < mss)
 		mss = room - t->len - tso.hdr_len;
-	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
-		mss = m->tso_segsz;
+	mss = coalesced_mss(m, mss);
 	if (out->mtu <= t->len - RTE_ETHER_HDR_LEN + tso.hdr_len ||
 	    tlb_tso_plan(&tso, h, p->ip_len, mss) != 0)
 		return TLB_V_TOO_BIG;
@@ -382,44 +405,20 @@ send_segments(struct tlb_worker *w, uint16_t out_port, struct rte_mbuf *m,
  * cannot do it for this encapsulation or for this many mbuf segments (then
  * tlb_tso segments it): the largest that fits the MTU, bounded by the segment
  * size m was coalesced from (coalesced()).
- * *l4_len gets the TCP header length.
  */
 static inline uint16_t
 hw_tso_mss(const struct tlb_port_rt *out, const struct rte_mbuf *m, const struct tlb_pkt *p,
-	   const struct tlb_encap_tmpl *t, uint16_t *l4_len)
+	   const struct tlb_encap_tmpl *t)
 {
-	uint32_t hdrs, mss;
+	uint32_t hdrs;
 
 	if (!tlb_offload_tso_ok(&out->caps, t, p->kind == TLB_PKT_IPV4) ||
-	    p->l4_off + 13u > m->data_len || m->nb_segs > out->max_segs)
+	    m->nb_segs > out->max_segs)
 		return 0;
-	*l4_len = (uint16_t)((rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4);
-	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off + *l4_len;
+	hdrs = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->l4_off - p->l3_off + p->tcp_hlen;
 	if (out->mtu <= hdrs)
 		return 0;
-	mss = out->mtu - hdrs;
-	if ((m->ol_flags & RTE_MBUF_F_RX_LRO) && m->tso_segsz != 0 && m->tso_segsz < mss)
-		mss = m->tso_segsz;
-	return (uint16_t)mss;
-}
-
-/*
- * Is m a TCP packet coalesced from segments (NIC LRO, a virtio peer's TSO,
- * our GRO: RTE_MBUF_F_RX_LRO with the segment size in tso_segsz) whose
- * payload is more than one such segment? It then leaves as segments of that
- * size even where the MTU would take it whole: the backend announced an MSS,
- * and Linux GRO/GSO keep the sender's segment size the same way.
- */
-static inline int
-coalesced(const struct rte_mbuf *m, const struct tlb_pkt *p)
-{
-	uint32_t thl;
-
-	if (!(m->ol_flags & RTE_MBUF_F_RX_LRO) || m->tso_segsz == 0 || p->proto != IPPROTO_TCP ||
-	    !(p->flags & TLB_PKT_F_L4) || p->l4_off + 13u > m->data_len)
-		return 0;
-	thl = (uint32_t)(rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off)[12] >> 4) * 4u;
-	return (uint32_t)p->ip_len > (uint32_t)(p->l4_off - p->l3_off) + thl + m->tso_segsz;
+	return (uint16_t)coalesced_mss(m, out->mtu - hdrs);
 }
 
 /*
@@ -467,25 +466,26 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	const struct tlb_encap_tmpl *t = &be->tmpl;
 	struct tlb_encap_pkt pk;
 	uint32_t pad = m->pkt_len - p->l3_off - p->ip_len, lco_l4;
-	uint16_t tso_mss = 0, tso_l4_len = 0;
-	int fragment = 0, too_big;
+	uint16_t tso_mss = 0;
+	int fragment = 0, too_big, coal;
 	uint8_t *hdr;
 
+	coal = coalesced(m, p);
 	if (TLB_UNLIKELY((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE) &&
-	    !coalesced(m, p))		/* a coalesced packet's segments get fresh ones */
+	    !coal)		/* a coalesced packet's segments get fresh ones */
 		complete_l4_cksum(w, m, p);
 	lco_l4 = tlb_offload_lco_l4(m, p, t);	/* while p's offsets hold */
 
 	/* Outer IP packet = outer L3 + UDP + tunnel header (+ inner Ethernet) + inner IP. */
 	too_big = (uint32_t)t->len - RTE_ETHER_HDR_LEN + p->ip_len > out->mtu;
-	if (too_big || TLB_UNLIKELY(coalesced(m, p))) {
+	if (too_big || TLB_UNLIKELY(coal)) {
 		/* A TSO request: the service segments, or the packet was coalesced. */
 		if (p->proto == IPPROTO_TCP &&
 		    (svc->segmentation || (m->ol_flags & RTE_MBUF_F_RX_LRO)) &&
 		    (p->flags & TLB_PKT_F_L4) && !(p->flags & (TLB_PKT_F_FRAG | TLB_PKT_F_IP_OPTIONS))) {
 			enum tlb_verdict v;
 
-			tso_mss = hw_tso_mss(out, m, p, t, &tso_l4_len);
+			tso_mss = hw_tso_mss(out, m, p, t);
 			if (tso_mss == 0) {		/* no tunnel TSO here: our own segmenter */
 				v = send_segments(w, in->tx_port, m, p, t, hash);
 				if (v != TLB_V_OK)
@@ -532,7 +532,7 @@ handle_encap(struct tlb_worker *w, uint16_t in_port, struct rte_mbuf *m,
 	pk.tos = p->tos;
 	tlb_encap_write(hdr, t, out->mac, &pk);
 	if (tso_mss != 0)			/* the NIC segments it (tunnel TSO) */
-		tlb_offload_finish_tso(m, t, (uint16_t)(p->l4_off - p->l3_off), tso_l4_len, tso_mss);
+		tlb_offload_finish_tso(m, t, (uint16_t)(p->l4_off - p->l3_off), p->tcp_hlen, tso_mss);
 	else	/* Outer fragments: the UDP checksum must cover the whole datagram, in software. */
 		tlb_offload_finish_encap(m, t, &out->caps, fragment, lco_l4, p->proto);
 
@@ -912,7 +912,7 @@ clamp_mss(struct tlb_worker *w, struct rte_mbuf *m, const struct tlb_pkt *p,
 		      (p->l4_off - p->l3_off) - (int32_t)sizeof(struct rte_tcp_hdr);
 	if (mss < TLB_MSS_MIN)
 		mss = TLB_MSS_MIN;
-	if (tlb_mss_clamp(tcp, (uint32_t)(tcp[12] >> 4) * 4, (uint16_t)mss) == 1)
+	if (tlb_mss_clamp(tcp, p->tcp_hlen, (uint16_t)mss) == 1)
 		tlb_stats_add(&w->stats.events[TLB_EV_MSS_CLAMPED], 1);
 }
 

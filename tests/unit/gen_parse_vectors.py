@@ -443,7 +443,7 @@ def expect(row, pkt):
     if not s["flags"] & F_L4:
         return e, up_off
     e.update(l4_off=up_off, sport=s.get("sport", 0), dport=s.get("dport", 0),
-             tcp_flags=s.get("tcp_flags", 0))
+             tcp_flags=s.get("tcp_flags", 0), tcp_hlen=s["hdr"] if s.get("proto") == 6 else 0)
     e["icmp_type"], e["icmp_code"] = s.get("icmp", (0, 0))
     return e, up_off + s["hdr"]
 
@@ -532,7 +532,7 @@ def main():
                 f.append("\t\t.proto = %d, .flags = %s," % (e["proto"], c_flags(e["flags"])))
                 f.append("\t\t.tos = 0x%02x, .ttl = %d," % (e["tos"], e["ttl"]))
                 extra = ["%s = %d" % (k, e[k]) for k in ("sport", "dport", "icmp_type", "icmp_code",
-                                                         "frag_id") if e.get(k)]
+                                                         "frag_id", "tcp_hlen") if e.get(k)]
                 if e.get("tcp_flags"):
                     extra.append("tcp_flags = 0x%02x" % e["tcp_flags"])
                 if extra:

@@ -97,6 +97,7 @@ check_pkt(const char *ctx, const struct tlb_pkt *got, const struct tlb_pkt *want
 	CHECK_FIELD(ctx, got, want, icmp_type);
 	CHECK_FIELD(ctx, got, want, icmp_code);
 	CHECK_FIELD(ctx, got, want, tcp_flags);
+	CHECK_FIELD(ctx, got, want, tcp_hlen);
 	CHECK_FIELD(ctx, got, want, sport);
 	CHECK_FIELD(ctx, got, want, dport);
 	CHECK_FIELD(ctx, got, want, frag_id);
