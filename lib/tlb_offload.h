@@ -185,17 +185,20 @@ tlb_offload_udp_cksum_lco(uint8_t *frame, uint32_t len, const struct tlb_encap_t
 			  uint32_t il4, uint8_t inner_proto)
 {
 	const uint8_t *ip = frame + t->len;			/* inner IP header */
-	uint64_t sum, inner;
+	uint32_t inner;
+	uint64_t sum;
 
 	sum = tlb_cksum_sum64(ip, il4 - t->len, tlb_offload_udp_hdr_sum(frame, t));
 	/* the inner pseudo-header (RFC 9293 3.1 / RFC 768; RFC 8200 8.1) */
 	if ((ip[0] >> 4) == 4)
-		inner = tlb_cksum_sum64(ip + offsetof(struct rte_ipv4_hdr, src_addr), 8, 0);
+		inner = tlb_cksum_phdr(ip + offsetof(struct rte_ipv4_hdr, src_addr),
+				       ip + offsetof(struct rte_ipv4_hdr, dst_addr), 4, inner_proto,
+				       len - il4);
 	else
-		inner = tlb_cksum_sum64(ip + offsetof(struct rte_ipv6_hdr, src_addr), 32, 0);
-	inner += rte_cpu_to_be_16(inner_proto);
-	inner += rte_cpu_to_be_16((uint16_t)(len - il4));
-	sum += (uint16_t)~tlb_cksum_fold64(inner);		/* the inner segment, unread */
+		inner = tlb_cksum_phdr(ip + offsetof(struct rte_ipv6_hdr, src_addr),
+				       ip + offsetof(struct rte_ipv6_hdr, dst_addr), 16, inner_proto,
+				       len - il4);
+	sum += (uint16_t)~tlb_cksum_fold(inner);		/* the inner segment, unread */
 	tlb_offload_udp_store(frame, t, sum);
 }
 
