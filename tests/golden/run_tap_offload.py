@@ -21,7 +21,8 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, conf, wrpcap
 
-from tlbtest import check, mask_id, netns_delete, setup, stop, summary, wait_for
+from tlbtest import (check, mask_id, netns_delete, setup, stop, summary, tshark_checksums,
+                     wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECODER = os.path.join(HERE, "..", "tools", "tlbdecode.py")
@@ -132,14 +133,9 @@ def main():
             got = len(read_frames(pcap))
             check(f"{mode}: {got} of {n} frames out, every one valid for the independent decoder",
                   got == n and r.returncode == 0, (got, r.stdout[-800:], r.stderr[-300:]))
-            t = subprocess.run(["tshark", "-r", pcap, "-o", "ip.check_checksum:TRUE",
-                                "-o", "udp.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE",
-                                "-d", "udp.port==6080,ip", "-T", "fields",
-                                "-e", "ip.checksum.status", "-e", "udp.checksum.status",
-                                "-e", "tcp.checksum.status"], capture_output=True, text=True)
-            bad = [ln for ln in t.stdout.splitlines() if "0" in ln.replace("\t", ",").split(",")]
-            check(f"{mode}: tshark finds no bad checksum in any layer", t.returncode == 0 and
-                  not bad and len(t.stdout.splitlines()) == n, (bad[:5], t.stderr[-300:]))
+            ran, bad, rows, err = tshark_checksums(pcap)
+            check(f"{mode}: tshark finds no bad checksum in any layer", ran and not bad and
+                  rows == n, (bad[:5], err[-300:]))
         a1, s1 = read_frames(captures["auto"][0]), read_frames(captures["software"][0])
         diff = [i for i, (x, y) in enumerate(zip(a1, s1)) if mask_id(x) != mask_id(y)]
         check("auto (checksums by the PMD) and software give the same bytes, frame for frame "

@@ -22,7 +22,8 @@ import time
 
 from scapy.all import IP, TCP, UDP, Ether, IPv6, Raw, wrpcap
 
-from tlbtest import check, mask_id, setup, stop, summary, wait_for
+from tlbtest import (check, mask_id, setup, stop, summary, testpmd_or_fail, tshark_checksums,
+                     wait_for)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
@@ -60,10 +61,9 @@ def inputs():
 
 def main():
     a, w = setup()
-    testpmd = shutil.which("dpdk-testpmd")
+    testpmd = testpmd_or_fail()
     if testpmd is None:
-        print("FAIL: dpdk-testpmd (Debian dpdk) is not installed: app/setup.sh installs it")
-        return 1
+        return summary()
     ins = inputs()
     wrpcap(w("in.pcap"), ins)
     wrpcap(w("empty.pcap"), [])
@@ -117,13 +117,9 @@ def main():
         check(f"{mode}: {len(frames)} of {len(ins)} frames out of the vhost side, every one valid "
               "for the independent decoder", len(frames) == len(ins) and d.returncode == 0,
               d.stdout[-500:])
-        t = subprocess.run(["tshark", "-r", w(mode + ".pcap"), "-o", "ip.check_checksum:TRUE",
-                            "-o", "udp.check_checksum:TRUE", "-d", "udp.port==6080,ip", "-T",
-                            "fields", "-e", "ip.checksum.status", "-e", "udp.checksum.status"],
-                           capture_output=True, text=True)
-        bad = [ln for ln in t.stdout.splitlines() if "0" in ln.replace("\t", ",").split(",")]
-        check(f"{mode}: tshark finds no bad IP or UDP checksum", t.returncode == 0 and not bad,
-              bad[:3])
+        ran, bad, _, err = tshark_checksums(w(mode + ".pcap"))
+        check(f"{mode}: tshark finds no bad IP, UDP or TCP checksum", ran and not bad,
+              (bad[:3], err[-200:]))
     if len(outs) == 2:
         diff = [i for i, (x, y) in enumerate(zip(outs["auto"], outs["software"]))
                 if mask_id(x) != mask_id(y)]

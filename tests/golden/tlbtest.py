@@ -147,6 +147,27 @@ def combo_service(k, name, proto="tcp", port=80, opts=""):
             f'backends: [{{address: "{backend(k, o6)}"{mac}}}]}}')
 
 
+def tshark_checksums(pcap, layers=("ip", "udp", "tcp")):
+    """tshark's own checksum verdicts on every frame of pcap, UDP port 6080 (GUE) decoded as
+    IP so that the inner layers are checked too: (tshark ran, frames with a bad (status 0)
+    checksum in one of layers, number of frames, tshark's stderr)."""
+    cmd = ["tshark", "-r", pcap, "-d", "udp.port==6080,ip", "-T", "fields"]
+    for layer in layers:
+        cmd += ["-o", f"{layer}.check_checksum:TRUE", "-e", f"{layer}.checksum.status"]
+    t = subprocess.run(cmd, capture_output=True, text=True)
+    rows = t.stdout.splitlines()
+    bad = [ln for ln in rows if "0" in ln.replace("\t", ",").split(",")]
+    return t.returncode == 0, bad, len(rows), t.stderr
+
+
+def testpmd_or_fail():
+    """The dpdk-testpmd binary, or None after a FAIL line saying how to get it."""
+    testpmd = shutil.which("dpdk-testpmd")
+    if testpmd is None:
+        check("dpdk-testpmd (Debian dpdk) is installed: app/setup.sh installs it", False)
+    return testpmd
+
+
 def mask_id(f):
     """An outer IPv4 frame with its identification and header checksum zeroed: what
     legitimately differs between two runs (the ID starts anywhere)."""
