@@ -120,10 +120,15 @@ static inline uint32_t
 tlb_cksum_phdr(const void *src, const void *dst, uint32_t addr_len, uint8_t proto,
 	       uint32_t l4_len)
 {
-	uint32_t sum = 0;
+	const uint8_t *s = src, *d = dst;
+	uint32_t sum;
 
-	sum = tlb_cksum_add(sum, src, addr_len);
-	sum = tlb_cksum_add(sum, dst, addr_len);
+	/* In an IP header the destination follows the source: one pass over both. */
+	if (d == s + addr_len)
+		sum = tlb_cksum_fold64(tlb_cksum_sum64(s, 2 * addr_len, 0));
+	else
+		sum = tlb_cksum_fold64(tlb_cksum_sum64(d, addr_len, tlb_cksum_sum64(s, addr_len, 0)));
+
 	/* proto and length as 16/32-bit big-endian words, added as raw words */
 	sum += rte_cpu_to_be_16(proto);
 	sum += rte_cpu_to_be_16((uint16_t)(l4_len & 0xffff));
