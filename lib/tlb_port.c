@@ -200,6 +200,9 @@ setup_one(struct tlb_dp *dp, uint16_t port, const struct tlb_config_port *pc, ui
 			rt->name, rt->n_rxq, rt->n_txq, mtu, rte_strerror(-rc));
 		return rc;
 	}
+	/* What the device took (the log line reports it, LCO and GRO rely on it). */
+	if (rte_eth_dev_conf_get(port, &conf) == 0)
+		rt->caps.rx_conf = conf.rxmode.offloads;
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &nb_rxd, &nb_txd);
 	if (rc != 0) {
 		TLB_LOG(ERR, port, "%s: descriptor counts: %s", rt->name, rte_strerror(-rc));
